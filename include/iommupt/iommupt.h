@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
+/* Umbrella header: everything libiommupt exports. */
+#ifndef IOMMUPT_IOMMUPT_H
+#define IOMMUPT_IOMMUPT_H
+
+#include <iommupt/common.h>
+#include <iommupt/provider.h>
+#include <iommupt/gather.h>
+#include <iommupt/domain.h>
+
+#endif
