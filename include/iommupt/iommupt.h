@@ -7,5 +7,6 @@
 #include <iommupt/provider.h>
 #include <iommupt/gather.h>
 #include <iommupt/domain.h>
+#include <iommupt/mmio.h>
 
 #endif
