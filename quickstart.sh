@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 what=${1:-run}
 build=${BUILD_DIR:-build}
 
-need="autoconf automake libtool pkg-config make gcc g++ check lcov libpci-dev libbpf-dev"
+need="autoconf automake libtool pkg-config make gcc g++ check lcov libpci-dev libbpf-dev qemu-system-x86 busybox-static cpio"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -5,13 +5,19 @@
  */
 #include "pt-int.h"
 
-static const struct pt_fmt_ops *pt_format_ops(uint32_t format)
+const struct pt_fmt_ops *pt_format_ops(uint32_t format)
 {
 	switch (format) {
 	case IOMMUPT_FMT_VTD_SS:
 		return &pt_vtdss_ops;
 	case IOMMUPT_FMT_X86_64:
 		return &pt_x86_64_ops;
+	case IOMMUPT_FMT_AMD_V1:
+		return &pt_amdv1_ops;
+	case IOMMUPT_FMT_ARM_S1:
+		return &pt_arm_s1_ops;
+	case IOMMUPT_FMT_ARM_S2:
+		return &pt_arm_s2_ops;
 	default:
 		return NULL;
 	}
@@ -191,6 +197,7 @@ IOMMUPT_API int iommupt_domain_create(const struct iommupt_domain_cfg *cfg,
 	d = pt_obj_alloc(mem, sizeof(*d));
 	if (!d)
 		return -PT_ENOMEM;
+	pt_zero(d, sizeof(*d));
 	d->ops = ops;
 	d->mem = *mem;
 	d->mem.sz = sizeof(d->mem);
@@ -200,7 +207,8 @@ IOMMUPT_API int iommupt_domain_create(const struct iommupt_domain_cfg *cfg,
 	if (rc)
 		goto fail;
 	d->pgsize_bitmap = 0;
-	for (unsigned int l = 0; l < d->levels; l++)
+	/* A growing format may use the sizes of levels it has yet to add. */
+	for (unsigned int l = 0; l < IOMMUPT_MAX_LEVELS; l++)
 		d->pgsize_bitmap |= d->leaf_sizes[l];
 	if (!d->pgsize_bitmap) {
 		rc = -PT_EINVAL;
@@ -224,7 +232,10 @@ IOMMUPT_API void iommupt_domain_destroy(struct iommupt_domain *d)
 {
 	if (!d)
 		return;
-	if (d->root) {
+	pt_attach_domain_teardown(d);
+	pt_settle_top(d);
+	/* An adopted table belongs to whoever built it. */
+	if (d->root && !d->read_only) {
 		d->ops->free_all(d);
 		d->mem.free_table(d->mem.ctx, d->root, d->root_oa,
 				  d->root_size_lg2);
@@ -285,6 +296,8 @@ IOMMUPT_API int iommupt_domain_map(struct iommupt_domain *d, uint64_t iova,
 
 	if (!d)
 		return -PT_EINVAL;
+	if (d->read_only)
+		return -PT_EOPNOTSUPP;
 	rc = pt_check_range(d, iova, len, &last);
 	if (rc)
 		return rc;
@@ -298,6 +311,12 @@ IOMMUPT_API int iommupt_domain_map(struct iommupt_domain *d, uint64_t iova,
 	    (prot & ~(uint32_t)(IOMMUPT_READ | IOMMUPT_WRITE | IOMMUPT_NOEXEC |
 				IOMMUPT_CACHE | IOMMUPT_MMIO | IOMMUPT_PRIV)))
 		return -PT_EINVAL;
+	/* Reserved regions of attached devices (resv.c): -EBUSY. */
+	if (PT_UNLIKELY(d->nr_resv)) {
+		rc = pt_resv_check_map(d, iova, last);
+		if (rc)
+			return rc;
+	}
 	return d->ops->map(d, iova, last, oa, prot, g);
 }
 
@@ -315,11 +334,17 @@ IOMMUPT_API int iommupt_domain_unmap(struct iommupt_domain *d, uint64_t iova,
 		return -PT_EINVAL;
 	if (flags & ~(uint32_t)IOMMUPT_UNMAP_SPLIT)
 		return -PT_EINVAL;
-	if (flags & IOMMUPT_UNMAP_SPLIT)
+	if (d->read_only)
 		return -PT_EOPNOTSUPP;
 	rc = pt_check_range(d, iova, len, &last);
 	if (rc)
 		return rc;
+	/* Identity regions of attached devices stay mapped (resv.c). */
+	if (PT_UNLIKELY(d->nr_resv)) {
+		rc = pt_resv_check_unmap(d, iova, last);
+		if (rc)
+			return rc;
+	}
 	rc = d->ops->unmap(d, iova, last, flags, g, &bytes);
 	if (!rc && unmapped)
 		*unmapped = bytes;
@@ -404,6 +429,7 @@ IOMMUPT_API int iommupt_domain_stats(struct iommupt_domain *d,
 	if (!d || !out || out->sz < sizeof(size_t))
 		return -PT_EINVAL;
 	pt_zero(s, sizeof(*s));
+	pt_settle_top(d);
 	s->levels = d->levels;
 	for (unsigned int l = 0; l < d->levels; l++) {
 		s->table_pages[l] =
@@ -426,6 +452,7 @@ IOMMUPT_API int iommupt_domain_get_info(struct iommupt_domain *d,
 	if (!d || !out || out->sz < sizeof(size_t))
 		return -PT_EINVAL;
 	pt_zero(info, sizeof(*info));
+	pt_settle_top(d);
 	info->format = d->format;
 	info->va_layout = d->va_layout;
 	info->levels = d->levels;

@@ -9,6 +9,7 @@
 
 #define PT_ENOENT 2
 #define PT_ENOMEM 12
+#define PT_EACCES 13
 #define PT_EBUSY 16
 #define PT_EEXIST 17
 #define PT_EINVAL 22

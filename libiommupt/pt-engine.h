@@ -19,6 +19,18 @@
  *   fmt_check_entry(d, lvl, e, &kind) -> NULL or what is wrong
  *   fmt_init(d, cfg)
  *
+ * A format whose top grows (AMD v1) defines PT_FMT_GROWS 1 and fills
+ * d->max_levels and the geometry of every level up to it: map then adds
+ * levels above the root (pt_grow) and the other operations read the root
+ * and level count together from d->top and see nothing beyond its reach.
+ *
+ * Splitting (IOMMUPT_UNMAP_SPLIT) rebuilds a cut leaf's items in a scratch
+ * table of its level with the ordinary map loop, then copies them over the
+ * live items; only allocation can fail, before anything is visible. The
+ * leaf's attributes are carried over through fmt_entry_prot/fmt_prot_attrs;
+ * a format that defines PT_FMT_LEAF_KEEP also passes on the bits its
+ * fmt_leaf_keep(d, lvl, e) returns (accessed/dirty state).
+ *
  * Every function here takes ranges as [iova, last] (inclusive) that the
  * public wrappers (engine.c) have already checked against the aperture.
  */
@@ -29,6 +41,34 @@
 #include "pt-int.h"
 
 typedef struct iommupt_domain pt_dom;
+
+#ifndef PT_FMT_GROWS
+#define PT_FMT_GROWS 0
+#endif
+
+/*
+ * The current root and level count. A growing format swaps both at once
+ * through d->top; others never change them after create.
+ */
+static inline void *pt_top(pt_dom *d, unsigned int *levels)
+{
+	if (PT_FMT_GROWS) {
+		uint64_t t = __atomic_load_n(&d->top, __ATOMIC_ACQUIRE);
+
+		if (t) {
+			*levels = (unsigned int)(t & 0xfff);
+			return pt_oa_to_cpu(d, t & ~0xfffull);
+		}
+	}
+	*levels = d->levels;
+	return d->root;
+}
+
+/* Last IOVA the current levels reach (growing formats, lower layout). */
+static inline uint64_t pt_reach_last(const pt_dom *d, unsigned int levels)
+{
+	return pt_span_last(0, d->item_shift[levels - 1] + d->items_lg2[levels - 1]);
+}
 
 static inline unsigned int pt_index(const pt_dom *d, unsigned int lvl,
 				    uint64_t iova)
@@ -321,9 +361,12 @@ static uint64_t pt_unmap_level(pt_dom *d, uint64_t *table, unsigned int lvl,
 
 static int pt_lookup_impl(pt_dom *d, uint64_t iova, struct iommupt_leaf *leaf)
 {
-	uint64_t *table = d->root;
+	unsigned int levels;
+	uint64_t *table = pt_top(d, &levels);
 
-	for (unsigned int lvl = d->levels - 1;; lvl--) {
+	if (PT_FMT_GROWS && iova > pt_reach_last(d, levels))
+		return -PT_ENOENT;
+	for (unsigned int lvl = levels - 1;; lvl--) {
 		uint64_t e = pt_load(&table[pt_index(d, lvl, iova)]);
 
 		if (!fmt_present(d, lvl, e))
@@ -348,16 +391,101 @@ static int pt_lookup_impl(pt_dom *d, uint64_t iova, struct iommupt_leaf *leaf)
 	}
 }
 
+/*
+ * Levels a growing format needs for a map of [iova, last] at oa: enough to
+ * reach last, and one above the level of the largest page the range can
+ * hold (a page must sit below the root's span, not be it).
+ */
+static unsigned int pt_need_levels(const pt_dom *d, uint64_t iova,
+				   uint64_t last, uint64_t oa)
+{
+	unsigned int need = 1;
+
+	while (need < d->max_levels && pt_reach_last(d, need) < last)
+		need++;
+	for (uint64_t sizes = d->pgsize_bitmap; sizes;) {
+		unsigned int lg2 = pt_fls64(sizes);
+		uint64_t mask = (1ull << lg2) - 1;
+		uint64_t start = (iova + mask) & ~mask;
+		unsigned int lvl = 0;
+
+		sizes &= ~(1ull << lg2);
+		if (((iova - oa) & mask) || start < iova ||
+		    start + mask < start || start + mask > last)
+			continue;
+		while (!(d->leaf_sizes[lvl] >> lg2 & 1))
+			lvl++;
+		if (lvl + 1 > need)
+			need = lvl + 1;
+		break;
+	}
+	return need;
+}
+
+/*
+ * Add levels above the root until there are at least need: new tables
+ * whose item 0 chains down to the old root, published with one
+ * compare-and-swap of d->top. The old root's tables are not touched, so
+ * maps running below it carry on. The loser of a race frees its unseen
+ * tables and retries. Returns 0 or -ENOMEM (nothing changed).
+ */
+static int pt_grow(pt_dom *d, unsigned int need)
+{
+	for (;;) {
+		uint64_t old = __atomic_load_n(&d->top, __ATOMIC_ACQUIRE);
+		unsigned int levels;
+		void *root = pt_top(d, &levels);
+		uint64_t root_oa = old ? (old & ~0xfffull) : d->root_oa;
+		void *cpu[IOMMUPT_MAX_LEVELS];
+		uint64_t oa[IOMMUPT_MAX_LEVELS];
+		uint64_t child_oa = root_oa;
+		unsigned int l;
+		int rc = 0;
+
+		(void)root;
+		if (levels >= need)
+			return 0;
+		for (l = levels; l < need; l++) {
+			rc = pt_table_alloc(d, l, &cpu[l], &oa[l]);
+			if (rc)
+				break;
+			pt_store(&((uint64_t *)cpu[l])[0], fmt_make_table(d, l, child_oa));
+			child_oa = oa[l];
+		}
+		if (!rc && pt_cas(&d->top, &old, oa[need - 1] | need)) {
+			/* The old root is now an ordinary table; the new one is the root. */
+			__atomic_fetch_add(&d->table_pages[levels - 1], 1, __ATOMIC_RELAXED);
+			__atomic_fetch_sub(&d->table_pages[need - 1], 1, __ATOMIC_RELAXED);
+			if (d->grow_fn)
+				d->grow_fn(d->grow_ctx, oa[need - 1], need);
+			return 0;
+		}
+		while (l-- > levels)
+			pt_table_free_now(d, l, cpu[l], oa[l]);
+		if (rc)
+			return rc;
+	}
+}
+
 static int pt_map_impl(pt_dom *d, uint64_t iova, uint64_t last, uint64_t oa,
 		       uint32_t prot, struct iommupt_gather *g)
 {
 	struct pt_map_state ms = { .g = g };
+	unsigned int levels;
+	uint64_t *root;
 	int rc;
 
 	rc = fmt_prot_attrs(d, prot, &ms.attrs);
 	if (rc)
 		return rc;
-	rc = pt_map_level(d, d->root, d->levels - 1, iova, last, oa, &ms);
+	root = pt_top(d, &levels);
+	if (PT_FMT_GROWS && levels < d->max_levels) {
+		rc = pt_grow(d, pt_need_levels(d, iova, last, oa));
+		if (rc)
+			return rc;
+		root = pt_top(d, &levels);
+	}
+	rc = pt_map_level(d, root, levels - 1, iova, last, oa, &ms);
 	if (PT_LIKELY(!rc)) {
 		if (g)
 			pt_gather_add_range(g, iova, last, IOMMUPT_GATHER_MAPPED);
@@ -365,9 +493,8 @@ static int pt_map_impl(pt_dom *d, uint64_t iova, uint64_t last, uint64_t oa,
 	}
 	/* Undo: leaves written before the failure, then new empty tables. */
 	if (ms.fail_iova != iova)
-		pt_unmap_level(d, d->root, d->levels - 1, iova,
-			       ms.fail_iova - 1, false, g);
-	pt_unmap_level(d, d->root, d->levels - 1, iova, last, true, g);
+		pt_unmap_level(d, root, levels - 1, iova, ms.fail_iova - 1, false, g);
+	pt_unmap_level(d, root, levels - 1, iova, last, true, g);
 	return rc;
 }
 
@@ -383,14 +510,162 @@ static bool pt_cuts_leaf(pt_dom *d, uint64_t addr, uint64_t iova,
 	       pt_span_last(leaf.iova, leaf.size_lg2) > last;
 }
 
+/* The leaf holding addr: its table, level and entry; false if none. */
+static bool pt_find_leaf(pt_dom *d, uint64_t *table, unsigned int levels,
+			 uint64_t addr, uint64_t **where, unsigned int *lvl_out,
+			 uint64_t *entry)
+{
+	for (unsigned int lvl = levels - 1;; lvl--) {
+		uint64_t e = pt_load(&table[pt_index(d, lvl, addr)]);
+
+		if (!fmt_present(d, lvl, e))
+			return false;
+		if (!fmt_is_table(d, lvl, e)) {
+			*where = table;
+			*lvl_out = lvl;
+			*entry = e;
+			return true;
+		}
+		if (lvl == 0)
+			return false;
+		table = pt_oa_to_cpu(d, fmt_table_oa(d, lvl, e));
+		if (!table)
+			return false;
+	}
+}
+
+static void pt_free_level(pt_dom *d, uint64_t *table, unsigned int lvl);
+
+/* A cut leaf and the items, built off to the side, that replace it. */
+struct pt_split {
+	uint64_t *table;     /* live table holding the leaf */
+	unsigned int lvl, first, n;
+	uint64_t start, last; /* the leaf's IOVA span */
+	uint64_t *scratch;   /* replacement items at the same indexes */
+	uint64_t scratch_oa;
+};
+
+/*
+ * Prepare to split the leaf holding addr if [iova, last] cuts it: what
+ * stays mapped of it, outside the range, is mapped greedily (largest
+ * pages that do not cross the range ends) into a scratch table of the
+ * same level, allocating tables below it as needed. Nothing the hardware
+ * sees changes. Returns 0 (sp->scratch NULL when there is nothing to
+ * split) or -ENOMEM with everything allocated given back.
+ */
+static int pt_split_prepare(pt_dom *d, uint64_t *root, unsigned int levels,
+			    uint64_t addr, uint64_t iova, uint64_t last,
+			    struct pt_split *sp)
+{
+	struct pt_map_state ms = { .g = NULL };
+	unsigned int shift, size_lg2;
+	uint64_t e, oa;
+	int rc;
+
+	sp->scratch = NULL;
+	if (!pt_find_leaf(d, root, levels, addr, &sp->table, &sp->lvl, &e))
+		return 0;
+	shift = fmt_item_shift(d, sp->lvl);
+	size_lg2 = fmt_leaf_size_lg2(d, sp->lvl, e);
+	sp->start = addr & ~((1ull << size_lg2) - 1);
+	sp->last = pt_span_last(addr, size_lg2);
+	if (sp->start >= iova && sp->last <= last)
+		return 0;
+	sp->n = 1u << (size_lg2 - shift);
+	sp->first = pt_index(d, sp->lvl, addr) & ~(sp->n - 1);
+	oa = fmt_leaf_oa(d, sp->lvl, e);
+	rc = fmt_prot_attrs(d, fmt_entry_prot(d, sp->lvl, e), &ms.attrs);
+	if (rc)
+		return rc;
+#ifdef PT_FMT_LEAF_KEEP
+	/* State the pieces inherit (accessed/dirty): fmt_leaf_keep(d, lvl, e). */
+	ms.attrs |= fmt_leaf_keep(d, sp->lvl, e);
+#endif
+	rc = pt_table_alloc(d, sp->lvl, (void **)&sp->scratch, &sp->scratch_oa);
+	if (rc) {
+		sp->scratch = NULL;
+		return rc;
+	}
+	if (sp->start < iova)
+		rc = pt_map_level(d, sp->scratch, sp->lvl, sp->start, iova - 1, oa,
+				  &ms);
+	if (!rc && sp->last > last)
+		rc = pt_map_level(d, sp->scratch, sp->lvl, last + 1, sp->last,
+				  oa + (last + 1 - sp->start), &ms);
+	if (rc) {
+		pt_free_level(d, sp->scratch, sp->lvl);
+		pt_table_free_now(d, sp->lvl, sp->scratch, sp->scratch_oa);
+		sp->scratch = NULL;
+	}
+	return rc;
+}
+
+/*
+ * Replace the leaf's items with the prepared ones. Each item keeps its
+ * translation or loses it (the part inside the range), so a walker never
+ * sees a wrong one; the whole old leaf goes into the gather so its TLB
+ * entries are flushed. Returns the bytes unmapped.
+ */
+static uint64_t pt_split_publish(pt_dom *d, struct pt_split *sp, uint64_t iova,
+				 uint64_t last, struct iommupt_gather *g)
+{
+	uint64_t lo = sp->start > iova ? sp->start : iova;
+	uint64_t hi = sp->last < last ? sp->last : last;
+
+	for (unsigned int i = 0; i < sp->n; i++)
+		pt_store(&sp->table[sp->first + i], sp->scratch[sp->first + i]);
+	pt_table_free_now(d, sp->lvl, sp->scratch, sp->scratch_oa);
+	sp->scratch = NULL;
+	if (g)
+		pt_gather_add_range(g, sp->start, sp->last, IOMMUPT_GATHER_LEAVES);
+	return hi - lo + 1;
+}
+
 static int pt_unmap_impl(pt_dom *d, uint64_t iova, uint64_t last,
 			 uint32_t flags, struct iommupt_gather *g,
 			 uint64_t *bytes)
 {
-	(void)flags; /* engine.c rejects flags this engine lacks */
-	if (pt_cuts_leaf(d, iova, iova, last) || pt_cuts_leaf(d, last, iova, last))
-		return -PT_EINVAL;
-	*bytes = pt_unmap_level(d, d->root, d->levels - 1, iova, last, false, g);
+	unsigned int levels;
+	uint64_t *root = pt_top(d, &levels);
+	uint64_t split_bytes = 0;
+
+	*bytes = 0;
+	if (PT_FMT_GROWS) {
+		uint64_t reach = pt_reach_last(d, levels);
+
+		if (iova > reach)
+			return 0;
+		if (last > reach)
+			last = reach;
+	}
+	if (!(flags & IOMMUPT_UNMAP_SPLIT)) {
+		if (pt_cuts_leaf(d, iova, iova, last) ||
+		    pt_cuts_leaf(d, last, iova, last))
+			return -PT_EINVAL;
+	} else {
+		struct pt_split a, b;
+		int rc;
+
+		rc = pt_split_prepare(d, root, levels, iova, iova, last, &a);
+		if (rc)
+			return rc;
+		b.scratch = NULL;
+		if (!a.scratch || a.last < last)
+			rc = pt_split_prepare(d, root, levels, last, iova, last, &b);
+		if (rc) {
+			if (a.scratch) {
+				pt_free_level(d, a.scratch, a.lvl);
+				pt_table_free_now(d, a.lvl, a.scratch, a.scratch_oa);
+			}
+			return rc;
+		}
+		if (a.scratch)
+			split_bytes += pt_split_publish(d, &a, iova, last, g);
+		if (b.scratch)
+			split_bytes += pt_split_publish(d, &b, iova, last, g);
+	}
+	*bytes = split_bytes +
+		 pt_unmap_level(d, root, levels - 1, iova, last, false, g);
 	if (g && *bytes)
 		pt_gather_add_range(g, iova, last, IOMMUPT_GATHER_LEAVES);
 	return 0;
@@ -425,7 +700,14 @@ static int pt_walk_level(pt_dom *d, const uint64_t *table, unsigned int lvl,
 		} else {
 			struct iommupt_leaf leaf;
 			unsigned int size_lg2 = fmt_leaf_size_lg2(d, lvl, e);
-			uint64_t start = iova & ~((1ull << size_lg2) - 1);
+			uint64_t start;
+
+			/* A size no item run of this table can hold (hostile
+			 * image): report the one item. */
+			if (size_lg2 < shift || size_lg2 >= 64 ||
+			    size_lg2 - shift > fmt_items_lg2(d, lvl))
+				size_lg2 = shift;
+			start = iova & ~((1ull << size_lg2) - 1);
 
 			n = 1u << (size_lg2 - shift);
 			idx &= ~(n - 1);
@@ -452,7 +734,18 @@ static int pt_walk_level(pt_dom *d, const uint64_t *table, unsigned int lvl,
 static int pt_walk_impl(pt_dom *d, uint64_t iova, uint64_t last,
 			iommupt_leaf_fn fn, void *ctx)
 {
-	return pt_walk_level(d, d->root, d->levels - 1, iova, last, fn, ctx);
+	unsigned int levels;
+	uint64_t *root = pt_top(d, &levels);
+
+	if (PT_FMT_GROWS) {
+		uint64_t reach = pt_reach_last(d, levels);
+
+		if (iova > reach)
+			return 0;
+		if (last > reach)
+			last = reach;
+	}
+	return pt_walk_level(d, root, levels - 1, iova, last, fn, ctx);
 }
 
 /* ----------------------------------------------------------- validate --- */
@@ -588,6 +881,19 @@ static void pt_validate_level(pt_dom *d, struct pt_validate *v,
 					pt_report(v, IOMMUPT_BAD_CONTIG, lvl, iova,
 						  table_oa, (unsigned int)idx, e,
 						  "contiguous run with inconsistent items");
+				/* At its first item: no item of the run strays. */
+				for (uint64_t i = 1; idx == first && i < items &&
+				     first + items <= n; i++) {
+					want = e + i * fmt_leaf_step(d, lvl, size_lg2);
+					if (pt_load(&table[first + i]) != want) {
+						pt_report(v, IOMMUPT_BAD_CONTIG, lvl,
+							  pt_fix_iova(d, base + ((first + i) << shift)),
+							  table_oa, (unsigned int)(first + i),
+							  pt_load(&table[first + i]),
+							  "contiguous run with a stray item");
+						break;
+					}
+				}
 			}
 		}
 	}
@@ -633,8 +939,10 @@ static int pt_validate_impl(pt_dom *d, iommupt_finding_fn fn, void *ctx)
 	void *scratch;
 	uint64_t scratch_oa;
 
+	pt_settle_top(d);
 	for (unsigned int l = 0; l < IOMMUPT_MAX_LEVELS; l++)
 		tables += __atomic_load_n(&d->table_pages[l], __ATOMIC_RELAXED);
+	tables += d->ro_max_tables; /* adopted: allocation counts are 0 */
 	/* Room for every table the domain owns plus the root. */
 	while ((1ull << scratch_lg2) / 8 < tables + 1)
 		scratch_lg2++;
@@ -683,12 +991,18 @@ static void pt_count_level(pt_dom *d, const uint64_t *table, unsigned int lvl,
 		if (!fmt_present(d, lvl, e))
 			continue;
 		if (fmt_is_table(d, lvl, e)) {
-			if (lvl)
-				pt_count_level(d, pt_oa_to_cpu(d, fmt_table_oa(d, lvl, e)),
-					       lvl - 1, s);
+			const uint64_t *child =
+				pt_oa_to_cpu(d, fmt_table_oa(d, lvl, e));
+
+			if (lvl && child)
+				pt_count_level(d, child, lvl - 1, s);
 			continue;
 		}
 		unsigned int size_lg2 = fmt_leaf_size_lg2(d, lvl, e);
+
+		if (size_lg2 < fmt_item_shift(d, lvl) || size_lg2 >= 64 ||
+		    size_lg2 - fmt_item_shift(d, lvl) > fmt_items_lg2(d, lvl))
+			size_lg2 = fmt_item_shift(d, lvl); /* hostile image */
 		unsigned int items = 1u << (size_lg2 - fmt_item_shift(d, lvl));
 
 		s->leaves[lvl]++;
@@ -699,6 +1013,7 @@ static void pt_count_level(pt_dom *d, const uint64_t *table, unsigned int lvl,
 
 static void pt_count_impl(pt_dom *d, struct iommupt_stats *s)
 {
+	pt_settle_top(d);
 	pt_count_level(d, d->root, d->levels - 1, s);
 }
 

@@ -25,6 +25,7 @@ struct ref_model {
 	uint64_t counted; /* sizes that keep counts: page sizes and two above */
 	struct ref_map leaves;
 	struct ref_map counts;
+	uint64_t splits; /* leaves cut by ref_unmap_split */
 };
 
 #define SLOT_DELETED 255u
@@ -278,6 +279,50 @@ int ref_unmap(struct ref_model *r, uint64_t iova, uint64_t len,
 	return 0;
 }
 
+/*
+ * Cut the leaf holding addr at the range ends: it is replaced by the
+ * largest pages (greedy, as map) covering what lies outside [iova, last].
+ * Returns the bytes of it inside the range.
+ */
+static uint64_t split_at(struct ref_model *r, uint64_t addr, uint64_t iova,
+			 uint64_t last)
+{
+	uint64_t st, end, oa, lo, hi;
+	uint32_t prot;
+	struct ref_slot *l = leaf_containing(r, addr, &st);
+
+	if (!l)
+		return 0;
+	end = st + ((1ull << l->size) - 1);
+	if (st >= iova && end <= last)
+		return 0;
+	oa = l->val;
+	prot = l->prot;
+	r->splits++;
+	count_add(r, st, l->size, -1);
+	map_delete(&r->leaves, l);
+	if (st < iova)
+		ref_map(r, st, oa, iova - st, prot);
+	if (end > last)
+		ref_map(r, last + 1, oa + (last + 1 - st), end - last, prot);
+	lo = st > iova ? st : iova;
+	hi = end < last ? end : last;
+	return hi - lo + 1;
+}
+
+int ref_unmap_split(struct ref_model *r, uint64_t iova, uint64_t len,
+		    uint64_t *bytes)
+{
+	uint64_t last = iova + len - 1, split;
+	int rc;
+
+	split = split_at(r, iova, iova, last);
+	split += split_at(r, last, iova, last);
+	rc = ref_unmap(r, iova, len, bytes);
+	*bytes += split;
+	return rc;
+}
+
 int ref_lookup(struct ref_model *r, uint64_t iova, uint64_t *oa,
 	       uint32_t *prot, unsigned int *size_lg2)
 {
@@ -295,6 +340,11 @@ int ref_lookup(struct ref_model *r, uint64_t iova, uint64_t *oa,
 uint64_t ref_leaves(const struct ref_model *r)
 {
 	return r->leaves.live;
+}
+
+uint64_t ref_splits(const struct ref_model *r)
+{
+	return r->splits;
 }
 
 bool ref_matches(struct ref_model *r, const struct snapshot *snap, char *why,

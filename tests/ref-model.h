@@ -24,9 +24,13 @@ int ref_map(struct ref_model *ref, uint64_t iova, uint64_t oa, uint64_t len,
 /* 0 and bytes removed, or -EINVAL (a leaf straddles an end), unchanged. */
 int ref_unmap(struct ref_model *ref, uint64_t iova, uint64_t len,
 	      uint64_t *bytes);
+/* Unmap with IOMMUPT_UNMAP_SPLIT: cut leaves keep what lies outside. */
+int ref_unmap_split(struct ref_model *ref, uint64_t iova, uint64_t len,
+		    uint64_t *bytes);
 int ref_lookup(struct ref_model *ref, uint64_t iova, uint64_t *oa,
 	       uint32_t *prot, unsigned int *size_lg2);
 uint64_t ref_leaves(const struct ref_model *ref);
+uint64_t ref_splits(const struct ref_model *ref);
 /* Whether a domain snapshot holds exactly the model's leaves. */
 bool ref_matches(struct ref_model *ref, const struct snapshot *snap,
 		 char *why, size_t why_len);

@@ -18,10 +18,19 @@
 /* What a format's walk reports for a prot the test maps with. */
 static uint32_t expected_prot(uint32_t format, uint32_t prot)
 {
-	if (format == IOMMUPT_FMT_X86_64)
+	switch (format) {
+	case IOMMUPT_FMT_X86_64:
 		return IOMMUPT_READ | (prot & (IOMMUPT_WRITE | IOMMUPT_NOEXEC |
 					       IOMMUPT_PRIV));
-	return prot & (IOMMUPT_READ | IOMMUPT_WRITE | IOMMUPT_CACHE);
+	case IOMMUPT_FMT_ARM_S1:
+		return IOMMUPT_READ | (prot & (IOMMUPT_WRITE | IOMMUPT_NOEXEC |
+					       IOMMUPT_PRIV | IOMMUPT_CACHE));
+	case IOMMUPT_FMT_ARM_S2:
+		return prot & (IOMMUPT_READ | IOMMUPT_WRITE | IOMMUPT_CACHE |
+			       IOMMUPT_NOEXEC);
+	default:
+		return prot & (IOMMUPT_READ | IOMMUPT_WRITE | IOMMUPT_CACHE);
+	}
 }
 
 static const uint32_t prots[] = {
@@ -30,18 +39,30 @@ static const uint32_t prots[] = {
 	IOMMUPT_READ | IOMMUPT_NOEXEC | IOMMUPT_PRIV,
 };
 
+/* Bytes of the window operations land in: 8G, or a quarter of a small aperture. */
+static uint64_t window_span(const struct test_dom *t)
+{
+	unsigned int bits = t->info.ias_lg2 -
+		(t->info.va_layout == IOMMUPT_VA_SIGNEXT ? 1 : 0);
+
+	return bits >= 35 ? 1ull << 33 : 1ull << (bits - 2);
+}
+
 /* Windows where operations land: low, just below the top, upper half. */
 static uint64_t pick_window(const struct test_dom *t, uint64_t *rng)
 {
 	unsigned int bits = t->info.ias_lg2 -
 		(t->info.va_layout == IOMMUPT_VA_SIGNEXT ? 1 : 0);
-	uint64_t span = 1ull << 33;
+	uint64_t span = window_span(t);
+	uint64_t first = test_aperture_first(t);
+	uint64_t top = bits >= 64 || t->info.va_layout == IOMMUPT_VA_UPPER ?
+		0 : 1ull << bits; /* one past the lower part; 0 wraps */
 
 	switch (test_rand(rng) % (t->info.va_layout == IOMMUPT_VA_SIGNEXT ? 3 : 2)) {
 	case 0:
-		return 0;
+		return first;
 	case 1:
-		return (1ull << bits) - span;
+		return top - span;
 	default:
 		return (uint64_t)0 - span;
 	}
@@ -92,31 +113,37 @@ static void run_config(const struct test_cfg *tc, uint64_t ops, uint64_t seed)
 {
 	struct test_dom t;
 	struct ref_model *ref;
-	uint64_t rng = seed, span = 1ull << 33;
+	uint64_t rng = seed, span;
 	uint64_t counts[3] = { 0 }, fails[3] = { 0 };
 	char why[256];
 
 	test_dom_create(&t, &tc->cfg);
+	span = window_span(&t);
+	uint64_t min_page = 1ull << __builtin_ctzll(t.info.pgsize_bitmap);
+	/* Page sizes that fit a window a few times over. */
+	uint64_t pgsizes = t.info.pgsize_bitmap & ((span >> 2) | ((span >> 2) - 1));
+	uint64_t oa_span = t.info.oas_lg2 < 38 ? 1ull << t.info.oas_lg2 : 1ull << 38;
+
 	ref = ref_create(t.info.pgsize_bitmap);
 	for (uint64_t op = 0; op < ops; op++) {
 		uint64_t r = test_rand(&rng);
 		uint64_t win = pick_window(&t, &rng);
-		uint64_t size = pick_size(t.info.pgsize_bitmap, &rng);
+		uint64_t size = pick_size(pgsizes, &rng);
 		uint64_t align = 1ull << __builtin_ctzll(size);
 		uint64_t iova = win + (test_rand(&rng) % span & ~(align - 1));
 
 		if (iova - win + size > span)
 			iova = win + span - size;
-		iova &= ~(SZ_4K - 1);
+		iova &= ~(min_page - 1);
 		switch (r % 8) {
 		case 0: case 1: case 2: { /* map */
-			uint64_t oa = test_rand(&rng) % (1ull << 38) & ~(align - 1);
+			uint64_t oa = test_rand(&rng) % (oa_span - size) & ~(align - 1);
 			uint32_t prot = prots[(r >> 8) % 4];
 			int want, got;
 
 			/* Sometimes a misaligned OA, forcing smaller pages. */
-			if ((r >> 16) % 5 == 0 && size <= (1ull << 23))
-				oa |= SZ_4K;
+			if ((r >> 16) % 5 == 0 && size <= (1ull << 23) && size > min_page)
+				oa |= min_page;
 			want = ref_map(ref, iova, oa, size, expected_prot(tc->cfg.format, prot));
 			got = iommupt_domain_map(t.dom, iova, oa, size, prot, NULL);
 			if (got != want)
@@ -136,8 +163,21 @@ static void run_config(const struct test_cfg *tc, uint64_t ops, uint64_t seed)
 
 			if (iova - win + len > span)
 				len = span - (iova - win);
-			want = ref_unmap(ref, iova, len, &ref_bytes);
-			got = iommupt_domain_unmap(t.dom, iova, len, 0, NULL, &lib_bytes);
+			/* One unmap in four cuts large pages with the split flag. */
+			if ((r >> 12) % 4 == 0) {
+				uint64_t cut = test_rand(&rng) % len & ~(min_page - 1);
+
+				iova += cut;
+				len = len - cut > min_page ? len - cut - min_page : min_page;
+				want = ref_unmap_split(ref, iova, len, &ref_bytes);
+				got = iommupt_domain_unmap(t.dom, iova, len, IOMMUPT_UNMAP_SPLIT,
+							   NULL, &lib_bytes);
+			} else {
+				want = ref_unmap(ref, iova, len, &ref_bytes);
+				got = iommupt_domain_unmap(t.dom, iova, len, 0, NULL, &lib_bytes);
+			}
+			if (got != want)
+				describe(&t, ref, iova, len);
 			ck_assert_msg(got == want, "%s op %llu: unmap %#llx+%#llx: lib %d model %d",
 				      tc->name, (unsigned long long)op,
 				      (unsigned long long)iova, (unsigned long long)len,
@@ -178,11 +218,15 @@ static void run_config(const struct test_cfg *tc, uint64_t ops, uint64_t seed)
 		}
 	}
 	printf("%s: %llu maps (%llu refused), %llu unmaps (%llu refused), "
-	       "%llu translations (%llu unmapped), %llu leaves at the end\n",
+	       "%llu translations (%llu unmapped), %llu leaves split, "
+	       "%llu leaves at the end\n",
 	       tc->name, (unsigned long long)counts[0], (unsigned long long)fails[0],
 	       (unsigned long long)counts[1], (unsigned long long)fails[1],
 	       (unsigned long long)counts[2], (unsigned long long)fails[2],
-	       (unsigned long long)ref_leaves(ref));
+	       (unsigned long long)ref_splits(ref), (unsigned long long)ref_leaves(ref));
+	/* Unmaps with IOMMUPT_UNMAP_SPLIT did cut large pages. */
+	if (pgsizes & (pgsizes - 1))
+		ck_assert_uint_gt(ref_splits(ref), 0);
 	/* Both sides must have exercised success and refusal. */
 	ck_assert_uint_gt(fails[0], 0);
 	ck_assert_uint_lt(fails[0], counts[0]);

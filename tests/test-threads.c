@@ -103,6 +103,9 @@ Suite *threads_suite(void)
 	/* One VT-d and one x86-64 configuration. */
 	tcase_add_loop_test(tc, test_disjoint_ranges_map_concurrently, 1, 2);
 	tcase_add_loop_test(tc, test_disjoint_ranges_map_concurrently, 4, 5);
+	/* amdv1-4lvl-oas40 (NextLevel 7 pages), arm-s1-4k-48 (contiguous runs). */
+	tcase_add_loop_test(tc, test_disjoint_ranges_map_concurrently, 10, 11);
+	tcase_add_loop_test(tc, test_disjoint_ranges_map_concurrently, 14, 15);
 	suite_add_tcase(s, tc);
 	return s;
 }

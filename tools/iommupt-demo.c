@@ -18,16 +18,53 @@ struct demo_fmt {
 	uint64_t extra_iova; /* an IOVA in the upper half, or 0 */
 };
 
-static int print_leaf(void *ctx, const struct iommupt_leaf *l)
-{
-	static const char *const unit[] = { "4K", "2M", "1G" };
-	unsigned int u = (l->size_lg2 - 12) / 9;
+/* Runs of leaves that continue each other (IOVA, OA, size, prot) print as one line. */
+struct run {
+	struct iommupt_leaf first;
+	uint64_t next_iova, next_oa;
+	unsigned int count;
+	int leaves;
+};
 
-	printf("    iova %#018" PRIx64 " -> oa %#014" PRIx64 "  %-3s level %u  %c%c%s  entry %#018" PRIx64 "\n",
-	       l->iova, l->oa, u < 3 ? unit[u] : "?", l->level,
+static const char *size_name(unsigned int lg2)
+{
+	switch (lg2) {
+	case 12: return "4K";
+	case 21: return "2M";
+	case 30: return "1G";
+	default: return "?";
+	}
+}
+
+static void run_flush(struct run *r)
+{
+	const struct iommupt_leaf *l = &r->first;
+	uint64_t bytes = (uint64_t)r->count << l->size_lg2;
+
+	if (!r->count)
+		return;
+	printf("    iova %#018" PRIx64 "-%#018" PRIx64 " -> oa %#012" PRIx64 "  %4u x %-2s (level %u)  %c%c%s  first entry %#018" PRIx64 "\n",
+	       l->iova, l->iova + bytes - 1, l->oa, r->count, size_name(l->size_lg2), l->level,
 	       l->prot & IOMMUPT_READ ? 'r' : '-', l->prot & IOMMUPT_WRITE ? 'w' : '-',
 	       l->prot & IOMMUPT_CACHE ? " snoop" : "", l->entry);
-	(*(int *)ctx)++;
+	r->count = 0;
+}
+
+static int print_leaf(void *ctx, const struct iommupt_leaf *l)
+{
+	struct run *r = ctx;
+
+	r->leaves++;
+	if (r->count && l->iova == r->next_iova && l->oa == r->next_oa &&
+	    l->size_lg2 == r->first.size_lg2 && l->prot == r->first.prot) {
+		r->count++;
+	} else {
+		run_flush(r);
+		r->first = *l;
+		r->count = 1;
+	}
+	r->next_iova = l->iova + (1ull << l->size_lg2);
+	r->next_oa = l->oa + (1ull << l->size_lg2);
 	return 0;
 }
 
@@ -39,7 +76,8 @@ static int demo(const struct demo_fmt *f, struct iommupt_heap *heap)
 	struct iommupt_gather g;
 	uint64_t unmapped = 0, oa = 0;
 	const uint32_t rw = IOMMUPT_READ | IOMMUPT_WRITE | IOMMUPT_CACHE;
-	int rc, leaves = 0;
+	struct run run = { .count = 0 };
+	int rc;
 
 	rc = iommupt_domain_create(&f->cfg, iommupt_heap_mem(heap), &dom);
 	if (rc) {
@@ -66,10 +104,11 @@ static int demo(const struct demo_fmt *f, struct iommupt_heap *heap)
 	       g.flags & IOMMUPT_GATHER_MAPPED ? " (non-present -> present only)" : "");
 	iommupt_gather_release(&g);
 
-	printf("  leaves (%s walk):\n", "whole-aperture");
-	iommupt_domain_walk(dom, 0, 0, print_leaf, &leaves);
+	printf("  mappings (whole-aperture walk, runs coalesced):\n");
+	iommupt_domain_walk(dom, 0, 0, print_leaf, &run);
+	run_flush(&run);
 	iommupt_domain_stats(dom, &st);
-	printf("  %d leaves, %" PRIu64 " bytes mapped, %" PRIu64 " table bytes in", leaves,
+	printf("  %d leaves, %" PRIu64 " bytes mapped, %" PRIu64 " table bytes in", run.leaves,
 	       st.mapped_bytes, st.table_bytes);
 	for (unsigned int l = 0; l < st.levels; l++)
 		printf(" L%u:%" PRIu64, l, st.table_pages[l]);

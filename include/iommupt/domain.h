@@ -50,11 +50,34 @@ struct iommupt_domain_cfg {
 	uint32_t granule_lg2;   /* ARM granule 12/14/16; 0: 12 */
 	uint64_t pgsize_bitmap; /* allowed page sizes; 0: all the format has */
 	uint32_t flags;         /* IOMMUPT_CFG_* */
+	/*
+	 * AMD v1 with IOMMUPT_CFG_AMD_GROW: called after map added levels above
+	 * the root (the old root is item 0 of the new one), before the new
+	 * range is written, with the new root OA and level count (the DTE's
+	 * Mode). The driver points the DTE at it. Concurrent growing maps may
+	 * report out of order: the call with the most levels is current.
+	 */
+	void (*grow_fn)(void *grow_ctx, uint64_t root_oa, unsigned int levels);
+	void *grow_ctx;
 };
 
 enum iommupt_cfg_flags {
 	/* VT-d second stage: the unit supports 1G pages (CAP.SLLPS bit 1). */
 	IOMMUPT_CFG_NO_1G = 1u << 0,
+	/*
+	 * AMD v1: start with cfg.levels (default 1) and add levels above the
+	 * root when a map goes beyond what they reach, up to ias_lg2 (default
+	 * 64, 6 levels). See grow_fn. Levels are never removed, also not when
+	 * the map that added them fails later (its walk output is unchanged).
+	 * Maps of disjoint ranges may grow concurrently (compare-and-swap of
+	 * root and levels together; the loser frees its new tables).
+	 */
+	IOMMUPT_CFG_AMD_GROW = 1u << 1,
+	/*
+	 * ARM stage 2: concatenate up to 16 tables at the initial lookup level
+	 * instead of adding a level (Arm ARM: concatenated tables for the initial stage 2 lookup).
+	 */
+	IOMMUPT_CFG_ARM_CONCAT = 1u << 2,
 };
 
 struct iommupt_domain;
@@ -68,6 +91,27 @@ struct iommupt_gather;
 IOMMUPT_API int iommupt_domain_create(const struct iommupt_domain_cfg *cfg,
 				      const struct iommupt_mem *mem,
 				      struct iommupt_domain **out);
+/*
+ * Open a read-only handle over an existing table whose root is at root_oa,
+ * for walk, iova_to_phys, validate, stats and get_info (an image under
+ * inspection, a table built elsewhere). cfg describes the table as for
+ * create (IOMMUPT_CFG_AMD_GROW is refused: the level count is fixed).
+ * Table contents are not trusted: walk skips pointers for which
+ * mem->oa_to_cpu returns NULL, and validate reports them. The provider's
+ * oa_to_cpu must return NULL for any OA whose whole table (up to the
+ * largest table size of the format) is not readable; alloc_table and
+ * free_table are used only for validate's scratch memory (up to 8 MiB),
+ * never for table pages. Validate reports an alias when more than 2^20
+ * tables are reachable. map, unmap and the dirty-tracking calls return
+ * -EOPNOTSUPP; destroy frees the handle only, never a table page.
+ * Returns 0; -EINVAL for a bad cfg or a root not aligned to its table
+ * size; -ERANGE for a root beyond the output size or outside the
+ * provider's memory; -EOPNOTSUPP for an unknown format; -ENOMEM.
+ */
+IOMMUPT_API int iommupt_domain_open_root(const struct iommupt_domain_cfg *cfg,
+					 const struct iommupt_mem *mem,
+					 uint64_t root_oa,
+					 struct iommupt_domain **out);
 /*
  * Free every table page and the domain. The caller must have detached it
  * from hardware and flushed. Accepts NULL.
@@ -91,7 +135,12 @@ IOMMUPT_API int iommupt_domain_map(struct iommupt_domain *dom, uint64_t iova,
 				   struct iommupt_gather *gather);
 
 enum iommupt_unmap_flags {
-	/* reserved for [formats]: split a partly unmapped large page */
+	/*
+	 * Split a large page or contiguous run that the range cuts: the part
+	 * left mapped is re-expressed as the largest pages that do not cross
+	 * the range ends (tables are allocated; on -ENOMEM nothing changes).
+	 * The caller's lock must cover the whole cut page, not just the range.
+	 */
 	IOMMUPT_UNMAP_SPLIT = 1u << 0,
 };
 
@@ -99,7 +148,7 @@ enum iommupt_unmap_flags {
  * Unmap every leaf inside [iova, iova + len); holes are allowed. Table
  * pages whose whole span lies inside the range are freed into the gather.
  * A large page that the range cuts makes the call fail with -EINVAL and
- * change nothing. *unmapped (may be NULL) receives the bytes unmapped.
+ * change nothing, unless flags has IOMMUPT_UNMAP_SPLIT. *unmapped (may be NULL) receives the bytes unmapped.
  * Returns 0 or the same range errors as map.
  */
 IOMMUPT_API int iommupt_domain_unmap(struct iommupt_domain *dom,
@@ -201,6 +250,11 @@ struct iommupt_domain_info {
 	uint64_t pgsize_bitmap; /* page sizes map may use */
 };
 
+/*
+ * Fill info (caller sets info->sz). For an AMD v1 domain that grows,
+ * levels/root_oa are those after the last map that returned: call it when
+ * no map runs (grow_fn reports growth as it happens). Returns 0 or -EINVAL.
+ */
 IOMMUPT_API int iommupt_domain_get_info(struct iommupt_domain *dom,
 					struct iommupt_domain_info *info);
 

@@ -7,6 +7,10 @@
 #include <iommupt/provider.h>
 #include <iommupt/gather.h>
 #include <iommupt/domain.h>
+#include <iommupt/dirty.h>
+#include <iommupt/resv.h>
+#include <iommupt/unit.h>
+#include <iommupt/iova.h>
 #include <iommupt/mmio.h>
 
 #endif

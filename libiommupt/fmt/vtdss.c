@@ -167,6 +167,42 @@ static int fmt_init(struct iommupt_domain *d,
 	return 0;
 }
 
+/* A split page's pieces keep its Accessed and Dirty state (9.8). */
+static inline uint64_t fmt_leaf_keep(const struct iommupt_domain *d,
+				     unsigned int lvl, uint64_t e)
+{
+	return e & (VTDSS_A | VTDSS_D);
+}
+
+#define PT_FMT_LEAF_KEEP 1
 #define PT_FMT_OPS pt_vtdss_ops
 #define PT_FMT_NAME "vtd-ss"
 #include "../pt-engine.h"
+
+/* Dirty state: the D bit of a leaf (VT-d spec 9.8: set by hardware when SLADE is on in the context or PASID entry). */
+static inline bool fmt_dirty(const struct iommupt_domain *d, unsigned int lvl,
+			     uint64_t e)
+{
+	return e & VTDSS_D;
+}
+
+static inline uint64_t fmt_make_clean(const struct iommupt_domain *d,
+				      unsigned int lvl, uint64_t e)
+{
+	return e & ~VTDSS_D;
+}
+
+static inline uint64_t fmt_make_dirty(const struct iommupt_domain *d,
+				      unsigned int lvl, uint64_t e)
+{
+	return e | VTDSS_D;
+}
+
+static inline bool fmt_writable(const struct iommupt_domain *d,
+				unsigned int lvl, uint64_t e)
+{
+	return e & VTDSS_W;
+}
+
+#define PT_FMT_DIRTY_OPS pt_vtdss_dirty_ops
+#include "../pt-dirty.h"

@@ -150,20 +150,28 @@ static int fmt_init(struct iommupt_domain *d,
 	if (cfg->granule_lg2 || (cfg->flags & ~(uint32_t)IOMMUPT_CFG_NO_1G) ||
 	    cfg->va_layout > IOMMUPT_VA_UPPER)
 		return -PT_EINVAL;
+	/* ias may name the whole space (48/57) or one half (47/56). */
 	if (!levels && cfg->ias_lg2)
-		levels = (cfg->ias_lg2 - 12) / 9;
+		levels = (cfg->ias_lg2 + 1 - 12) / 9;
 	if (!levels)
 		levels = 4;
 	if (levels < 4 || levels > 5 ||
-	    (cfg->ias_lg2 && cfg->ias_lg2 != 12 + 9 * levels))
+	    (cfg->ias_lg2 && cfg->ias_lg2 != 12 + 9 * levels &&
+	     cfg->ias_lg2 != 11 + 9 * levels))
 		return -PT_EINVAL;
 	if (cfg->oas_lg2 && (cfg->oas_lg2 < 32 || cfg->oas_lg2 > 52))
 		return -PT_EINVAL;
 	d->levels = levels;
-	d->ias_lg2 = 12 + 9 * levels;
 	d->oas_lg2 = cfg->oas_lg2 ? cfg->oas_lg2 : 52;
 	/* The x86-64 default is both canonical halves. */
 	d->va_layout = cfg->va_layout ? cfg->va_layout : IOMMUPT_VA_SIGNEXT;
+	/*
+	 * Addresses must be canonical (SDM 3.3.7.1): one half alone spans
+	 * one bit less than the tables index, or a map at 2^47 would be one
+	 * the hardware faults.
+	 */
+	d->ias_lg2 = 12 + 9 * levels -
+		     (d->va_layout == IOMMUPT_VA_SIGNEXT ? 0 : 1);
 	for (unsigned int l = 0; l < levels; l++) {
 		d->item_shift[l] = (uint8_t)fmt_item_shift(d, l);
 		d->items_lg2[l] = 9;
@@ -175,6 +183,42 @@ static int fmt_init(struct iommupt_domain *d,
 	return 0;
 }
 
+/* A split page's pieces keep its Accessed and Dirty state (SDM 4.8). */
+static inline uint64_t fmt_leaf_keep(const struct iommupt_domain *d,
+				     unsigned int lvl, uint64_t e)
+{
+	return e & (X86_A | X86_D);
+}
+
+#define PT_FMT_LEAF_KEEP 1
 #define PT_FMT_OPS pt_x86_64_ops
 #define PT_FMT_NAME "x86-64"
 #include "../pt-engine.h"
+
+/* Dirty state: the D bit of a leaf (SDM 4.8: set by the walker on a write to a writable page). */
+static inline bool fmt_dirty(const struct iommupt_domain *d, unsigned int lvl,
+			     uint64_t e)
+{
+	return e & X86_D;
+}
+
+static inline uint64_t fmt_make_clean(const struct iommupt_domain *d,
+				      unsigned int lvl, uint64_t e)
+{
+	return e & ~X86_D;
+}
+
+static inline uint64_t fmt_make_dirty(const struct iommupt_domain *d,
+				      unsigned int lvl, uint64_t e)
+{
+	return e | X86_D;
+}
+
+static inline bool fmt_writable(const struct iommupt_domain *d,
+				unsigned int lvl, uint64_t e)
+{
+	return e & X86_RW;
+}
+
+#define PT_FMT_DIRTY_OPS pt_x86_64_dirty_ops
+#include "../pt-dirty.h"

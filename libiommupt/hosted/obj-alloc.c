@@ -20,7 +20,7 @@ void pt_default_obj_free(void *obj)
 }
 
 /* The core spells errno values itself; they must be this libc's. */
-_Static_assert(PT_ENOENT == ENOENT && PT_ENOMEM == ENOMEM &&
+_Static_assert(PT_ENOENT == ENOENT && PT_ENOMEM == ENOMEM && PT_EACCES == EACCES &&
 	       PT_EBUSY == EBUSY && PT_EEXIST == EEXIST &&
 	       PT_EINVAL == EINVAL && PT_ERANGE == ERANGE &&
 	       PT_EOVERFLOW == EOVERFLOW && PT_ENOBUFS == ENOBUFS &&

@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
+# Smoke test of the benchmark harness (not a speed test): a quick run must
+# finish, emit JSON that parses, report every map/unmap case for every
+# format it ran, each with a figure and, where it has one, a ratio.
+set -u
+bench="${top_builddir:-.}/bench/iommupt-bench"
+out="${TMPDIR:-/tmp}/iommupt-bench-smoke.$$.json"
+trap 'rm -f "$out"' EXIT
+
+"$bench" --quick --reps 1 --warmup 0 --json >"$out"
+rc=$?
+if [ "$rc" -ne 0 ]; then
+	echo "iommupt-bench exited with $rc" >&2
+	cat "$out" >&2
+	exit 1
+fi
+
+if command -v python3 >/dev/null 2>&1 && python3 -c 'import json' 2>/dev/null; then
+	python3 - "$out" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+expect = ["4K map+unmap", "4K map", "4K unmap", "256x4K map", "256x4K unmap",
+          "256x2M map", "256x2M unmap", "1G of 4K map", "1G of 4K unmap",
+          "1G of 2M map", "1G of 2M unmap", "mix map/unmap",
+          "4K map+unmap 1 thr", "4K map+unmap 2 thr"]
+rows = {}
+for r in doc["results"]:
+    rows.setdefault(r["format"], {})[r["case"]] = r
+bad = []
+for fmt in ("vtdss-3lvl", "vtdss-4lvl", "vtdss-5lvl", "x86-64-4lvl", "x86-64-5lvl"):
+    if fmt not in rows:
+        bad.append(fmt + ": no results")
+for fmt, cases in rows.items():
+    for name in expect:
+        if name not in cases and fmt.startswith(("vtdss", "x86-64")):
+            bad.append("%s/%s: missing" % (fmt, name))
+    for name, r in cases.items():
+        if r["status"] != "ok":
+            bad.append("%s/%s: %s" % (fmt, name, r.get("error")))
+        elif not r["median_ns"] > 0:
+            bad.append("%s/%s: no figure" % (fmt, name))
+        elif "reference" in r and not r["ratio"] > 0:
+            bad.append("%s/%s: no ratio" % (fmt, name))
+kinds = {ref["name"] for ref in doc["references"]}
+for k in ("store-loop", "dep-chain"):
+    if k not in kinds:
+        bad.append("reference %s not measured" % k)
+for b in bad:
+    print("FAIL", b)
+print("%d rows, %d references, %.2f s" % (len(doc["results"]),
+      len(doc["references"]), doc["seconds"]))
+sys.exit(1 if bad else 0)
+PY
+elif command -v jq >/dev/null 2>&1; then
+	jq -e '(.results | length > 0) and all(.results[]; .status == "ok")' \
+		"$out" >/dev/null || { echo "bad JSON or a failed row" >&2; exit 1; }
+else
+	echo "neither python3 nor jq: cannot check the JSON" >&2
+	exit 77
+fi

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
+/*
+ * The AMD-Vi unit: the DMA path through the device table cache, the IOTLB
+ * (tagged by DomainID, and PASID for guest translations) and the page
+ * directory caches, the invalidation primitives the commands use (2.4),
+ * the stale detector hook and the unit's creation.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "amd-int.h"
+
+/* ---- cache keys and values --------------------------------------------- */
+
+/* DTE cache: key (DeviceID); value packs struct amd_dte. */
+static void dte_pack(const struct amd_dte *d, uint64_t val[4])
+{
+	val[0] = d->root;
+	val[1] = d->gcr3;
+	val[2] = d->did | (uint64_t)d->v << 16 | (uint64_t)d->tv << 17 |
+		 (uint64_t)d->mode << 18 | (uint64_t)d->ir << 21 |
+		 (uint64_t)d->iw << 22 | (uint64_t)d->had << 23 |
+		 (uint64_t)d->sa << 25 | (uint64_t)d->gv << 26 |
+		 (uint64_t)d->giov << 27 | (uint64_t)d->glx << 28 |
+		 (uint64_t)d->gpm << 30;
+	val[3] = 0;
+}
+
+static void dte_unpack(const uint64_t val[4], struct amd_dte *d)
+{
+	d->root = val[0];
+	d->gcr3 = val[1];
+	d->did = val[2] & 0xffff;
+	d->v = (val[2] >> 16) & 1;
+	d->tv = (val[2] >> 17) & 1;
+	d->mode = (val[2] >> 18) & 7;
+	d->ir = (val[2] >> 21) & 1;
+	d->iw = (val[2] >> 22) & 1;
+	d->had = (val[2] >> 23) & 3;
+	d->sa = (val[2] >> 25) & 1;
+	d->gv = (val[2] >> 26) & 1;
+	d->giov = (val[2] >> 27) & 1;
+	d->glx = (val[2] >> 28) & 3;
+	d->gpm = (val[2] >> 30) & 3;
+}
+
+/*
+ * IOTLB: key (DomainID | kind << 32, PASID, IOVA >> size | size << 58);
+ * value (OA of the page, prot | size << 8 | dirty << 16). Any power of
+ * two may be a page size (NextLevel 7), so a lookup probes the sizes the
+ * IOTLB has ever held.
+ */
+#define TLB_SIZE_SHIFT 58
+#define TLB_PFN_MASK ((1ull << TLB_SIZE_SHIFT) - 1)
+
+static void tlb_key(uint32_t did, uint8_t kind, uint32_t pasid, uint64_t iova,
+		    unsigned int lg2, uint64_t key[3])
+{
+	key[0] = did | (uint64_t)kind << 32;
+	key[1] = pasid;
+	key[2] = (iova >> lg2) | (uint64_t)lg2 << TLB_SIZE_SHIFT;
+}
+
+/* ---- invalidation primitives (2.4) ------------------------------------- */
+
+struct inval_sel {
+	uint64_t tag;         /* DomainID | kind << 32 */
+	bool by_pasid;
+	uint32_t pasid;
+	uint64_t first, last;
+	unsigned int shift;   /* PDC: IOVA bits below the key */
+};
+
+static bool dte_match(void *p, const struct sim_cache_entry *e)
+{
+	return e->key[0] == *(const uint32_t *)p;
+}
+
+/* 2.4.2: INVALIDATE_DEVTAB_ENTRY. */
+void amd_inval_dte(struct amd_unit *a, uint32_t devid)
+{
+	sim_cache_inval(&a->dte_c, dte_match, &devid);
+}
+
+static bool range_hit(const struct inval_sel *s, uint64_t base,
+		      unsigned int lg2)
+{
+	uint64_t last = lg2 >= 64 ? UINT64_MAX : base + ((1ull << lg2) - 1);
+
+	return !(last < s->first || base > s->last);
+}
+
+static bool tlb_match(void *p, const struct sim_cache_entry *e)
+{
+	const struct inval_sel *s = p;
+	unsigned int lg2 = (unsigned int)(e->key[2] >> TLB_SIZE_SHIFT);
+
+	if (e->key[0] != s->tag || (s->by_pasid && e->key[1] != s->pasid))
+		return false;
+	return range_hit(s, (e->key[2] & TLB_PFN_MASK) << lg2, lg2);
+}
+
+static bool pdc_match(void *p, const struct sim_cache_entry *e)
+{
+	const struct inval_sel *s = p;
+
+	if (e->key[0] != s->tag || (s->by_pasid && e->key[1] != s->pasid))
+		return false;
+	return range_hit(s, e->key[2] << s->shift, s->shift);
+}
+
+/*
+ * 2.4.3: INVALIDATE_IOMMU_PAGES: the domain's host translations (GN = 0)
+ * or the guest translations of one PASID (GN = 1) in [first, last]; page
+ * directory entries too when PDE is set.
+ */
+void amd_inval_pages(struct amd_unit *a, uint32_t did, bool guest,
+		     uint32_t pasid, uint64_t first, uint64_t last, bool pde)
+{
+	struct inval_sel s = {
+		.tag = did | (uint64_t)(guest ? AMD_KIND_GUEST :
+					AMD_KIND_HOST) << 32,
+		.by_pasid = guest, .pasid = pasid, .first = first, .last = last,
+	};
+
+	sim_cache_inval(&a->iotlb_c, tlb_match, &s);
+	if (!pde)
+		return;
+	for (unsigned int l = 1; l <= AMD_PDC_LEVELS; l++) {
+		s.shift = 12 + 9 * l;
+		sim_cache_inval(&a->pdc[l - 1], pdc_match, &s);
+	}
+}
+
+/* 2.4.8: INVALIDATE_IOMMU_ALL. */
+void amd_inval_all(struct amd_unit *a)
+{
+	sim_cache_inval(&a->iotlb_c, NULL, NULL);
+	for (unsigned int l = 0; l < AMD_PDC_LEVELS; l++)
+		sim_cache_inval(&a->pdc[l], NULL, NULL);
+	sim_cache_inval(&a->dte_c, NULL, NULL);
+}
+
+/* ---- the DMA path ------------------------------------------------------ */
+
+static void report_stale(struct amd_unit *a, const struct amd_req *rq,
+			 const struct amd_dte *dte, const struct amd_out *out,
+			 struct iommusim_dma_result *res)
+{
+	struct iommusim_stale_report r = {
+		.sid = rq->devid, .pasid = rq->pasid,
+		.has_pasid = rq->has_pasid, .iova = rq->iova, .did = dte->did,
+	};
+	struct amd_dte fdte;
+	struct amd_out fresh;
+
+	r.cached.fault = out->event;
+	r.cached.oa = out->event ? 0 : out->oa;
+	r.cached.prot = out->event ? 0 : out->prot;
+	r.cached.page_lg2 = out->page_lg2;
+	amd_translate_fresh(a, rq, &fdte, &fresh);
+	r.fresh.fault = fresh.event;
+	r.fresh.oa = fresh.event ? 0 : fresh.oa;
+	r.fresh.prot = fresh.event ? 0 : fresh.prot;
+	r.fresh.page_lg2 = fresh.page_lg2;
+	if (sim_stale_check(&a->u.stale, &r))
+		res->flags |= IOMMUSIM_RES_STALE;
+}
+
+/* Which table kind translates rq under dte, or 0 when none does. */
+static uint8_t table_kind(const struct amd_dte *d, const struct amd_req *rq)
+{
+	if (!d->v || !d->tv || (rq->has_pasid && !d->gv))
+		return 0;
+	if (d->gv && (rq->has_pasid || d->giov))
+		return AMD_KIND_GUEST;
+	return d->mode ? AMD_KIND_HOST : 0;
+}
+
+static bool tlb_lookup(struct amd_unit *a, struct amd_walker *w,
+		       const struct amd_dte *dte, const struct amd_req *rq,
+		       uint8_t kind, struct amd_out *out)
+{
+	uint32_t pasid = kind == AMD_KIND_GUEST && rq->has_pasid ?
+			 rq->pasid : 0;
+	struct sim_cache_entry *e = NULL;
+	uint64_t key[3];
+
+	if (sim_cache_enabled(&a->iotlb_c))
+		w->cycles += a->iotlb_c.latency;
+	for (unsigned int lg2 = 12; lg2 < 64 && !e; lg2++) {
+		if (!(a->tlb_sizes >> lg2 & 1))
+			continue;
+		tlb_key(dte->did, kind, pasid, rq->iova, lg2, key);
+		e = sim_cache_find(&a->iotlb_c, key);
+	}
+	/* A write to a page cached clean walks again to set D. */
+	if (e && rq->write && !((e->val[1] >> 16) & 1))
+		e = NULL;
+	sim_cache_count(&a->iotlb_c, e != NULL);
+	if (!e)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->kind = kind;
+	out->page_lg2 = (e->val[1] >> 8) & 0xff;
+	out->prot = e->val[1] & 0xff;
+	out->dirty = true;
+	out->oa = e->val[0] | (rq->iova & ((1ull << out->page_lg2) - 1));
+	out->evflags = amd_check_access(rq, out->prot, kind);
+	if (kind == AMD_KIND_GUEST)
+		out->evflags |= IOMMUSIM_AMD_EVF_GN;
+	if (out->evflags & IOMMUSIM_AMD_EVF_PE)
+		out->event = IOMMUSIM_AMD_EV_IO_PAGE_FAULT;
+	return true;
+}
+
+static void tlb_fill(struct amd_unit *a, const struct amd_dte *dte,
+		     const struct amd_req *rq, const struct amd_out *out)
+{
+	uint32_t pasid = out->kind == AMD_KIND_GUEST && rq->has_pasid ?
+			 rq->pasid : 0;
+	uint64_t key[3], val[4] = { 0 };
+
+	tlb_key(dte->did, out->kind, pasid, rq->iova, out->page_lg2, key);
+	val[0] = out->oa & ~((1ull << out->page_lg2) - 1);
+	val[1] = out->prot | (uint64_t)out->page_lg2 << 8 |
+		 (uint64_t)out->dirty << 16;
+	sim_cache_fill(&a->iotlb_c, key, val);
+	if (sim_cache_enabled(&a->iotlb_c))
+		a->tlb_sizes |= 1ull << out->page_lg2;
+}
+
+static int amd_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
+		   struct iommusim_dma_result *res)
+{
+	struct amd_unit *a = (struct amd_unit *)u;
+	struct amd_walker w = { .a = a, .live = true, .use_caches = true };
+	struct amd_req rq = {
+		.devid = req->sid, .pasid = req->pasid,
+		.has_pasid = (req->flags & IOMMUSIM_DMA_HAS_PASID) != 0,
+		.write = req->access == IOMMUSIM_DMA_WRITE,
+		.priv = (req->flags & IOMMUSIM_DMA_PRIV) != 0,
+		.iova = req->iova,
+	};
+	struct amd_dte dte;
+	struct amd_out out = { 0 };
+	struct sim_cache_entry *e;
+	uint64_t key[3] = { rq.devid, 0, 0 }, val[4];
+	bool cached = false;
+	uint8_t kind;
+
+	w.cycles = u->cyc.link;
+	if (!(a->control & IOMMUSIM_AMD_CTRL_IOMMU_EN)) {
+		/* 3.4.3: IommuEn clear: requests pass untranslated. */
+		res->oa = req->iova;
+		res->page_lg2 = 12;
+		res->flags |= IOMMUSIM_RES_BYPASS;
+		res->cycles = w.cycles + u->cyc.link;
+		return 0;
+	}
+
+	/* Device table cache, then the device table (2.2.2). */
+	if (sim_cache_enabled(&a->dte_c))
+		w.cycles += a->dte_c.latency;
+	e = sim_cache_find(&a->dte_c, key);
+	sim_cache_count(&a->dte_c, e != NULL);
+	if (e) {
+		dte_unpack(e->val, &dte);
+		res->flags |= IOMMUSIM_RES_CTX_HIT;
+		cached = true;
+	} else {
+		out.event = amd_read_dte(&w, rq.devid, &dte, &out.evaddr);
+		if (!out.event) {
+			dte_pack(&dte, val);
+			sim_cache_fill(&a->dte_c, key, val);
+		}
+	}
+
+	if (!out.event) {
+		kind = table_kind(&dte, &rq);
+		if (kind && tlb_lookup(a, &w, &dte, &rq, kind, &out)) {
+			res->flags |= IOMMUSIM_RES_IOTLB_HIT;
+			cached = true;
+		} else {
+			amd_walk(&w, &dte, &rq, &out);
+			if (kind && out.page_lg2 &&
+			    (!out.event ||
+			     (out.evflags & IOMMUSIM_AMD_EVF_PE)))
+				tlb_fill(a, &dte, &rq, &out);
+			cached |= w.pdc_hit;
+		}
+	}
+
+	if (cached && u->stale.on)
+		report_stale(a, &rq, &dte, &out, res);
+
+	res->did = dte.did;
+	res->cycles = w.cycles + u->cyc.link;
+	if (out.event) {
+		res->fault = out.event;
+		amd_log_fault(a, &rq, &dte, &out, res);
+	} else {
+		res->oa = out.oa;
+		res->page_lg2 = out.page_lg2;
+		if (out.bypass)
+			res->flags |= IOMMUSIM_RES_BYPASS;
+	}
+	return 0;
+}
+
+/* ---- unit ---------------------------------------------------------------- */
+
+static struct sim_cache *amd_cache(struct iommusim_unit *u, unsigned int kind,
+				   unsigned int level)
+{
+	struct amd_unit *a = (struct amd_unit *)u;
+
+	switch (kind) {
+	case IOMMUSIM_CACHE_IOTLB:
+		return &a->iotlb_c;
+	case IOMMUSIM_CACHE_PWC:
+		return level >= 1 && level <= AMD_PDC_LEVELS ?
+			&a->pdc[level - 1] : NULL;
+	case IOMMUSIM_CACHE_CONTEXT:
+		return &a->dte_c;
+	default:
+		return NULL;
+	}
+}
+
+static void amd_destroy(struct iommusim_unit *u)
+{
+	struct amd_unit *a = (struct amd_unit *)u;
+
+	sim_cache_fini(&a->iotlb_c);
+	for (unsigned int l = 0; l < AMD_PDC_LEVELS; l++)
+		sim_cache_fini(&a->pdc[l]);
+	sim_cache_fini(&a->dte_c);
+	free(a);
+}
+
+static const struct sim_unit_ops amd_ops = {
+	.dma = amd_dma,
+	.destroy = amd_destroy,
+	.cache = amd_cache,
+};
+
+IOMMUPT_API uint64_t iommusim_amd_default_efr(void)
+{
+	return IOMMUSIM_AMD_EFR_GTSUP | IOMMUSIM_AMD_EFR_IASUP |
+	       IOMMUSIM_AMD_EFR_HATS(2) | IOMMUSIM_AMD_EFR_GATS(1) |
+	       IOMMUSIM_AMD_EFR_GLXSUP(1) | IOMMUSIM_AMD_EFR_PASMAX(15) |
+	       IOMMUSIM_AMD_EFR_GIOSUP | IOMMUSIM_AMD_EFR_HASUP |
+	       IOMMUSIM_AMD_EFR_HDSUP;
+}
+
+static bool cache_cfg_zero(const struct iommusim_cache_cfg *c)
+{
+	return !c->sets && !c->ways && !c->latency && !c->repl;
+}
+
+IOMMUPT_API int iommusim_amd_create(const struct iommusim_amd_opts *opts,
+				    struct iommusim_mem *mem,
+				    struct iommusim_unit **out)
+{
+	IOMMUPT_OPTS(iommusim_amd_opts, def);
+	struct iommusim_cache_cfg iotlb, dte;
+	struct amd_unit *a;
+	int rc = 0;
+
+	if (!out || !mem)
+		return -EINVAL;
+	*out = NULL;
+	if (!opts)
+		opts = &def;
+	if (!sim_opts_valid(opts, opts->sz, sizeof(*opts)))
+		return -EINVAL;
+	if (opts->flags & ~(uint32_t)IOMMUSIM_AMD_NO_STALE_CHECK)
+		return -EINVAL;
+	iotlb = opts->iotlb;
+	dte = opts->dte;
+	if (cache_cfg_zero(&iotlb))
+		sim_cache_default_iotlb(&iotlb);
+	if (cache_cfg_zero(&dte))
+		sim_cache_default_context(&dte);
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	sim_unit_init(&a->u, &amd_ops, mem);
+	a->u.cyc = opts->cycles;
+	sim_cycles_fill(&a->u.cyc);
+	a->u.stale.on = !(opts->flags & IOMMUSIM_AMD_NO_STALE_CHECK);
+	a->efr = opts->efr ? opts->efr : iommusim_amd_default_efr();
+	a->haw = opts->haw ? opts->haw : 52;
+	a->flags = opts->flags;
+	if (a->efr & ~EFR_MODELLED)
+		rc = -EOPNOTSUPP;
+	else if (a->haw < 32 || a->haw > 52 || EFR_HATS(a->efr) == 3 ||
+		 EFR_GATS(a->efr) > 1)
+		rc = -EINVAL;
+	if (!rc)
+		rc = sim_cache_init(&a->iotlb_c, &iotlb, opts->seed);
+	for (unsigned int l = 0; l < AMD_PDC_LEVELS && !rc; l++) {
+		struct iommusim_cache_cfg lc = opts->pdc;
+
+		if (cache_cfg_zero(&lc))
+			sim_cache_default_pwc(&lc, l + 1);
+		rc = sim_cache_init(&a->pdc[l], &lc, opts->seed + l + 1);
+	}
+	if (!rc)
+		rc = sim_cache_init(&a->dte_c, &dte, opts->seed + 7);
+	if (rc) {
+		amd_destroy(&a->u);
+		return rc;
+	}
+	amd_regs_init(a);
+	*out = &a->u;
+	return 0;
+}
