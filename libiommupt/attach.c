@@ -369,6 +369,54 @@ static bool resv_clash(const struct iommupt_domain *d,
 	return false;
 }
 
+struct region_probe {
+	const struct iommupt_domain *d;
+	const struct iommupt_device *dev;
+	bool identity;
+};
+
+/* A leaf that may not stay where a region of the attaching device lies. */
+static int user_leaf_in_region(void *ctx, const struct iommupt_leaf *l)
+{
+	const struct region_probe *p = ctx;
+	uint64_t cs, cl;
+
+	/*
+	 * Inside an identity region only another attached device's identity
+	 * map may already be there; anything else is the user's.
+	 */
+	if (p->identity && l->oa == l->iova &&
+	    identity_covered(p->d, p->dev, 0, l->iova,
+			     l->iova + ((1ull << l->size_lg2) - 1), &cs, &cl))
+		return 0;
+	return 1;
+}
+
+/*
+ * Whether the domain already holds a user mapping where one of dev's
+ * regions lies: reserved and MSI regions must be unmapped, identity ones
+ * may only meet other devices' identity maps.
+ */
+static bool user_map_in_regions(struct iommupt_domain *d,
+				const struct iommupt_device *dev)
+{
+	struct region_probe p = { .d = d, .dev = dev };
+
+	for (uint32_t i = 0; i < dev->nr_resv; i++) {
+		uint64_t s, l;
+
+		p.identity = dev->resv[i].type == IOMMUPT_RESV_IDENTITY;
+		pt_resv_dom_range(d, &dev->resv[i], &s, &l);
+		if (l - s + 1 == 0)
+			continue; /* the whole space: no mapping can exist */
+		/* Outside the aperture nothing is mapped: the walk says -ERANGE. */
+		if (iommupt_domain_walk(d, s, l - s + 1, user_leaf_in_region,
+					&p) == 1)
+			return true;
+	}
+	return false;
+}
+
 /* ------------------------------------------------------------- attach */
 
 /*
@@ -384,7 +432,7 @@ static int attach_prepare(struct iommupt_device *dev, struct iommupt_domain *d,
 
 	if (!unit_serves(dev->unit, d))
 		return -PT_EINVAL;
-	if (resv_clash(d, dev))
+	if (resv_clash(d, dev) || user_map_in_regions(d, dev))
 		return -PT_EBUSY;
 	*fresh = false;
 	*rec = record_find(d, dev->unit);

@@ -316,6 +316,22 @@ static uint64_t pt_unmap_level(pt_dom *d, uint64_t *table, unsigned int lvl,
 	unsigned int idx = pt_index(d, lvl, iova);
 	uint64_t bytes = 0;
 
+	if (lvl == 0 && !prune_only) {
+		/*
+		 * The leaf level holds no tables, and no leaf straddles the
+		 * range (checked before, or the range ends on a table edge),
+		 * so every present item in it goes: the bulk-unmap loop.
+		 */
+		uint64_t n = ((last - iova) >> shift) + 1;
+
+		for (uint64_t i = 0; i < n; i++) {
+			if (fmt_present(d, 0, pt_load(&table[idx + i]))) {
+				pt_store(&table[idx + i], 0);
+				bytes += 1ull << shift;
+			}
+		}
+		return bytes;
+	}
 	for (;;) {
 		uint64_t e = pt_load(&table[idx]);
 		uint64_t item_last = pt_span_last(iova, shift);

@@ -497,11 +497,38 @@ START_TEST(test_attach_clash_or_user_map_changes_nothing)
 	ck_assert_int_eq(iommupt_domain_map(f.dom, 0x800000, 0x5000000, SZ_4K,
 					    RW, NULL), 0);
 	ck_assert_int_eq(iommupt_device_set_resv(f.a, rc2, 2), 0);
-	ck_assert_int_eq(iommupt_device_attach(f.a, f.dom, NULL), -EEXIST);
+	ck_assert_int_eq(iommupt_device_attach(f.a, f.dom, NULL), -EBUSY);
 	ck_assert(unmapped(f.dom, 0x400000));
 	ck_assert_int_eq(iommupt_domain_get_id(f.dom, f.unit, &id), -ENOENT);
 	ck_assert_int_eq(iommupt_domain_unmap(f.dom, 0x800000, SZ_4K, 0, NULL,
 					      NULL), 0);
+
+	/* A user map already inside a reserved or MSI region: -EBUSY, and
+	 * nothing of the attach stays behind. */
+	{
+		struct iommupt_resv_region rm[2] = {
+			region(0x400000, 0x400fff, IOMMUPT_RESV_IDENTITY),
+			region(0xfee00000, 0xfeefffff, IOMMUPT_RESV_MSI),
+		};
+
+		ck_assert_int_eq(iommupt_domain_map(f.dom, 0xfee10000, 0x5000000,
+						    SZ_4K, RW, NULL), 0);
+		ck_assert_int_eq(iommupt_device_set_resv(f.a, rm, 2), 0);
+		ck_assert_int_eq(iommupt_device_attach(f.a, f.dom, NULL), -EBUSY);
+		ck_assert(unmapped(f.dom, 0x400000));
+		ck_assert_int_eq(iommupt_domain_get_id(f.dom, f.unit, &id), -ENOENT);
+		ck_assert_int_eq(iommupt_domain_unmap(f.dom, 0xfee10000, SZ_4K, 0,
+						      NULL, NULL), 0);
+		/* A user's own 1:1 map there is still the user's. */
+		ck_assert_int_eq(iommupt_domain_map(f.dom, 0x400000, 0x400000, SZ_4K,
+						    RW, NULL), 0);
+		ck_assert_int_eq(iommupt_device_attach(f.a, f.dom, NULL), -EBUSY);
+		ck_assert_int_eq(iommupt_domain_unmap(f.dom, 0x400000, SZ_4K, 0,
+						      NULL, NULL), 0);
+		ck_assert_int_eq(iommupt_device_attach(f.a, f.dom, NULL), 0);
+		ck_assert(mapped_1to1(f.dom, 0x400000));
+		ck_assert_int_eq(iommupt_device_detach(f.a, NULL), 0);
+	}
 	fix_fini(&f);
 }
 END_TEST
@@ -528,7 +555,7 @@ START_TEST(test_attach_split_identity_map_failure_undone)
 	for (unsigned int i = 0; i < 2; i++) {
 		ck_assert_int_eq(iommupt_domain_map(f.dom, user[i], 0x7000000,
 						    SZ_4K, RW, NULL), 0);
-		ck_assert_int_eq(iommupt_device_attach(f.a, f.dom, NULL), -EEXIST);
+		ck_assert_int_eq(iommupt_device_attach(f.a, f.dom, NULL), -EBUSY);
 		ck_assert_ptr_null(iommupt_device_domain(f.a));
 		ck_assert(unmapped(f.dom, user[1 - i]));
 		ck_assert(mapped_1to1(f.dom, 0x101000));
