@@ -15,4 +15,7 @@ void bench_case_threads(struct bench_ctx *c);
 /* cases-dirty.c */
 void bench_case_dirty(struct bench_ctx *c);
 
+/* cases-sim.c */
+void bench_case_sim(struct bench_ctx *c);
+
 #endif

@@ -13,7 +13,8 @@
 
 const struct bench_fmt bench_fmts[] = {
 	{ "vtdss-3lvl", CFG(.format = IOMMUPT_FMT_VTD_SS, .levels = 3), 0 },
-	{ "vtdss-4lvl", CFG(.format = IOMMUPT_FMT_VTD_SS, .levels = 4), 0 },
+	{ "vtdss-4lvl", CFG(.format = IOMMUPT_FMT_VTD_SS, .levels = 4),
+	  BENCH_NEED_SIM },
 	{ "vtdss-5lvl", CFG(.format = IOMMUPT_FMT_VTD_SS, .levels = 5), 0 },
 	{ "vtdss-4lvl-no1g-oas39", CFG(.format = IOMMUPT_FMT_VTD_SS, .levels = 4,
 				       .oas_lg2 = 39, .flags = IOMMUPT_CFG_NO_1G), 0 },
@@ -28,7 +29,8 @@ const struct bench_fmt bench_fmts[] = {
 	 * run as soon as iommupt_domain_create accepts them.
 	 */
 	{ "amdv1-3lvl", CFG(.format = IOMMUPT_FMT_AMD_V1, .levels = 3), 0 },
-	{ "amdv1-4lvl", CFG(.format = IOMMUPT_FMT_AMD_V1, .levels = 4), 0 },
+	{ "amdv1-4lvl", CFG(.format = IOMMUPT_FMT_AMD_V1, .levels = 4),
+	  BENCH_NEED_SIM },
 	{ "amdv1-6lvl", CFG(.format = IOMMUPT_FMT_AMD_V1, .levels = 6), 0 },
 	{ "arm-s1-4k-48", CFG(.format = IOMMUPT_FMT_ARM_S1, .ias_lg2 = 48), 0 },
 	{ "arm-s1-4k-48-ttbr1", CFG(.format = IOMMUPT_FMT_ARM_S1, .ias_lg2 = 48,

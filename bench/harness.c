@@ -28,6 +28,10 @@ struct bench_row {
 	const struct bench_row *other;
 	bool scaling;
 	bool gbps;
+	bool rate;             /* also show ops per second */
+	unsigned int nmetric;  /* figures the case measured beside the time */
+	const char *metric_name[4];
+	double metric[4];
 	const char *ext_label; /* external figure, for orientation */
 	double ext_ns;
 	unsigned int nref;
@@ -303,6 +307,28 @@ void bench_row_show_gbps(struct bench_row *r)
 		r->gbps = true;
 }
 
+void bench_row_show_rate(struct bench_row *r)
+{
+	if (r)
+		r->rate = true;
+}
+
+void bench_row_metric(struct bench_row *r, const char *name, double value)
+{
+	unsigned int i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nmetric && strcmp(r->metric_name[i], name); i++)
+		;
+	if (i == sizeof(r->metric) / sizeof(r->metric[0]))
+		return;
+	r->metric_name[i] = name;
+	r->metric[i] = value;
+	if (i == r->nmetric)
+		r->nmetric++;
+}
+
 void bench_skip(struct bench_ctx *c, const char *case_name, const char *fmt,
 		...)
 {
@@ -572,6 +598,15 @@ static void print_json(double seconds)
 		if (r->gbps)
 			printf(", \"entries_gb_per_s\": %.6g",
 			       8.0 * (double)r->entries / s.median);
+		if (r->rate)
+			printf(", \"ops_per_s\": %.6g", 1e9 / s.median);
+		if (r->nmetric) {
+			printf(", \"metrics\": {");
+			for (unsigned int m = 0; m < r->nmetric; m++)
+				printf("%s\"%s\": %.6g", m ? ", " : "",
+				       r->metric_name[m], r->metric[m]);
+			printf("}");
+		}
 		if (r->ref) {
 			printf(", \"reference\": \"%s\", \"reference_n\": %llu, "
 			       "\"reference_value\": %.6g, \"ratio\": %.6g",
@@ -715,7 +750,7 @@ static void print_table(double seconds)
 		}
 		double refv = row_ref_value(r, &label, label_buf, sizeof(label_buf));
 		double ratio = row_ratio(r, s.median, refv);
-		char range[48], goal[64] = "";
+		char range[48], goal[160] = "";
 
 		snprintf(range, sizeof(range), "[%s..%s]",
 			 fmt_ns(a, sizeof(a), s.min), fmt_ns(b, sizeof(b), s.max));
@@ -729,6 +764,13 @@ static void print_table(double seconds)
 		else if (r->scaling && ratio > 0)
 			snprintf(goal, sizeof(goal), "scaling %.2fx (ideal 2)",
 				 1.0 / ratio);
+		if (r->rate)
+			snprintf(goal + strlen(goal), sizeof(goal) - strlen(goal),
+				 "%s%.3g M/s", *goal ? "; " : "", 1e3 / s.median);
+		for (unsigned int m = 0; m < r->nmetric; m++)
+			snprintf(goal + strlen(goal), sizeof(goal) - strlen(goal),
+				 "%s%s %.4g", *goal ? "; " : "", r->metric_name[m],
+				 r->metric[m]);
 		printf("%-22s %-24s %10s %-4s %10s %22s %4.0f%%  %-27s",
 		       r->fmt, r->name, fmt_ns(c, sizeof(c), s.median),
 		       strncmp(r->unit, "ns/", 3) ? r->unit : r->unit + 3,

@@ -98,6 +98,14 @@ void bench_row_external(struct bench_row *r, const char *label,
 void bench_row_goal(struct bench_row *r, double goal);
 /* Also show the entries this row reads as GB/s (8-byte entries per second). */
 void bench_row_show_gbps(struct bench_row *r);
+/* Also show 1e9 / (ns per op): operations per second. */
+void bench_row_show_rate(struct bench_row *r);
+/*
+ * A figure the case measured beside the time (e.g. simulated cycles per
+ * op, a hit rate): printed after the row and under "metrics" in JSON.
+ * name must outlive the run (a string literal); up to 4 per row.
+ */
+void bench_row_metric(struct bench_row *r, const char *name, double value);
 /*
  * The case does not apply to this format (e.g. -EOPNOTSUPP): list it
  * under "not run" with the reason instead of measuring.

@@ -26,8 +26,8 @@ static const struct bench_case cases[] = {
 	{ "dirty", bench_case_dirty, 0, NULL },
 	{ "serialize", NULL, BENCH_NEED_SERIALIZE,
 	  "waits for serialize/restore: MB/s of table pages, copy and in place" },
-	{ "sim", NULL, BENCH_NEED_SIM,
-	  "waits for the simulator: translations/s, IOTLB-hit and full-walk paths" },
+	{ "sim", bench_case_sim, BENCH_NEED_SIM,
+	  "simulated on vtdss-4lvl and amdv1-4lvl only (4-level VT-d and AMD-Vi units)" },
 };
 
 static void usage(FILE *f, const char *argv0)

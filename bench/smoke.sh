@@ -42,6 +42,27 @@ for fmt, cases in rows.items():
             bad.append("%s/%s: no figure" % (fmt, name))
         elif "reference" in r and not r["ratio"] > 0:
             bad.append("%s/%s: no ratio" % (fmt, name))
+# the simulator case: its rows on the simulated formats, each with the
+# counters that show it measured the path it names (not its speed)
+for fmt in ("vtdss-4lvl", "amdv1-4lvl"):
+    sim = {n: r for n, r in rows.get(fmt, {}).items() if n.startswith("sim ")}
+    for prefix, hit in (("sim hit 1 page", (99, 100)),
+                        ("sim hit 256 pages", (99, 100)),
+                        ("sim full walk ", (0, 0)),
+                        ("sim random ", (0, 50))):
+        got = [r for n, r in sim.items() if n.startswith(prefix)]
+        if not got:
+            bad.append("%s/%s: missing" % (fmt, prefix.strip()))
+            continue
+        m = got[0].get("metrics", {})
+        if got[0]["status"] != "ok":
+            continue
+        if not (got[0].get("ops_per_s", 0) > 0 and m.get("cyc/xlate", 0) > 0
+                and "IOTLB hit %" in m):
+            bad.append("%s/%s: no rate, cycles or hit rate" % (fmt, prefix.strip()))
+        elif not hit[0] <= m["IOTLB hit %"] <= hit[1]:
+            bad.append("%s/%s: IOTLB hit rate %.2f%%, not the path it names"
+                       % (fmt, prefix.strip(), m["IOTLB hit %"]))
 kinds = {ref["name"] for ref in doc["references"]}
 for k in ("store-loop", "dep-chain"):
     if k not in kinds:

@@ -20,9 +20,18 @@ struct pt_dirty_ops {
 	void (*harvest)(struct iommupt_domain *d, uint64_t iova, uint64_t last,
 			struct pt_dirty_req *r);
 	int (*mark)(struct iommupt_domain *d, uint64_t iova);
+	/*
+	 * Optional: run when tracking is turned off, for formats whose
+	 * tracking changes the entries themselves (ARM DBM: writable-clean
+	 * leaves are read-only until tracking ends). NULL: nothing to do.
+	 */
+	void (*untrack)(struct iommupt_domain *d);
 };
 
 extern const struct pt_dirty_ops pt_vtdss_dirty_ops PT_INTERNAL;
 extern const struct pt_dirty_ops pt_x86_64_dirty_ops PT_INTERNAL;
+extern const struct pt_dirty_ops pt_amdv1_dirty_ops PT_INTERNAL;
+extern const struct pt_dirty_ops pt_arm_s1_dirty_ops PT_INTERNAL;
+extern const struct pt_dirty_ops pt_arm_s2_dirty_ops PT_INTERNAL;
 
 #endif

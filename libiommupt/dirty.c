@@ -14,6 +14,12 @@ static const struct pt_dirty_ops *pt_dirty_ops_of(const struct iommupt_domain *d
 		return &pt_vtdss_dirty_ops;
 	case IOMMUPT_FMT_X86_64:
 		return &pt_x86_64_dirty_ops;
+	case IOMMUPT_FMT_AMD_V1:
+		return &pt_amdv1_dirty_ops;
+	case IOMMUPT_FMT_ARM_S1:
+		return &pt_arm_s1_dirty_ops;
+	case IOMMUPT_FMT_ARM_S2:
+		return &pt_arm_s2_dirty_ops;
 	default:
 		return NULL; /* formats whose dirty state is not written yet */
 	}
@@ -56,7 +62,13 @@ IOMMUPT_API int iommupt_domain_set_dirty_tracking(
 	if (!ops || d->read_only)
 		return -PT_EOPNOTSUPP;
 	if (enable && !d->dirty_enabled) {
-		/* Start clean: stale dirty bits would be reported as new writes. */
+		/*
+		 * Start clean: stale dirty bits would be reported as new writes.
+		 * The flag goes up first so that a format whose new leaves
+		 * depend on it (ARM: writable-clean) maps tracked leaves from
+		 * here on.
+		 */
+		d->dirty_enabled = true;
 		struct pt_dirty_req r = { .clear = true };
 		uint64_t half = d->ias_lg2 >= 64 ? 0 : 1ull << (d->ias_lg2 - 1);
 
@@ -78,6 +90,11 @@ IOMMUPT_API int iommupt_domain_set_dirty_tracking(
 			break;
 		}
 		ops->harvest(d, r.iova, r.last, &r);
+	} else if (!enable && d->dirty_enabled) {
+		/* New leaves are untracked from here; then fix up the old ones. */
+		d->dirty_enabled = false;
+		if (ops->untrack)
+			ops->untrack(d);
 	}
 	d->dirty_enabled = enable != 0;
 	d->dirty_max_bitmap = cap;

@@ -7,6 +7,8 @@
  *   fmt_make_clean(d, lvl, e)   the item with dirty state cleared
  *   fmt_make_dirty(d, lvl, e)   the item as hardware leaves it on a write
  *   fmt_writable(d, lvl, e)     whether a write may dirty it
+ * and, when tracking itself changes entries (ARM DBM), PT_FMT_UNTRACK and
+ *   fmt_make_untracked(d, lvl, e)  the leaf item as an untracked map has it
  * An item of a multi-item leaf (contiguous run, replicated entry) carries
  * its own dirty state, as hardware updates only the item it walked.
  */
@@ -160,17 +162,33 @@ static void pt_dirty_level(pt_dom *d, uint64_t *table, unsigned int lvl,
 	}
 }
 
+/* The root and levels through pt_top: an AMD v1 domain may have grown. */
 static void pt_dirty_impl(pt_dom *d, uint64_t iova, uint64_t last,
 			  struct pt_dirty_req *r)
 {
-	pt_dirty_level(d, d->root, d->levels - 1, iova, last, r);
+	unsigned int levels;
+	uint64_t *root = pt_top(d, &levels);
+
+	if (PT_FMT_GROWS) {
+		/* Nothing is mapped beyond what the current top reaches. */
+		uint64_t reach = pt_table_last(d, levels - 1, 0);
+
+		if (iova > reach)
+			return;
+		if (last > reach)
+			last = reach;
+	}
+	pt_dirty_level(d, root, levels - 1, iova, last, r);
 }
 
 static int pt_mark_dirty_impl(pt_dom *d, uint64_t iova)
 {
-	uint64_t *table = d->root;
+	unsigned int levels;
+	uint64_t *table = pt_top(d, &levels);
 
-	for (unsigned int lvl = d->levels - 1;; lvl--) {
+	if (PT_FMT_GROWS && iova > pt_table_last(d, levels - 1, 0))
+		return -PT_ENOENT;
+	for (unsigned int lvl = levels - 1;; lvl--) {
 		uint64_t *item = &table[pt_index(d, lvl, iova)];
 		uint64_t e = pt_load(item);
 
@@ -189,7 +207,44 @@ static int pt_mark_dirty_impl(pt_dom *d, uint64_t iova)
 	}
 }
 
+#ifdef PT_FMT_UNTRACK
+/*
+ * Tracking off: every leaf item becomes what a map without tracking would
+ * have written (fmt_make_untracked), atomically, so a concurrent hardware
+ * update is not lost. Visits every item of every table once.
+ */
+static void pt_untrack_level(pt_dom *d, uint64_t *table, unsigned int lvl)
+{
+	const uint64_t n = 1ull << fmt_items_lg2(d, lvl);
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t e = pt_load(&table[i]);
+
+		if (!fmt_present(d, lvl, e))
+			continue;
+		if (fmt_is_table(d, lvl, e)) {
+			pt_untrack_level(d, pt_oa_to_cpu(d, fmt_table_oa(d, lvl, e)),
+					 lvl - 1);
+			continue;
+		}
+		while (!pt_cas(&table[i], &e, fmt_make_untracked(d, lvl, e)))
+			;
+	}
+}
+
+static void pt_untrack_impl(pt_dom *d)
+{
+	unsigned int levels;
+	uint64_t *root = pt_top(d, &levels);
+
+	pt_untrack_level(d, root, levels - 1);
+}
+#endif
+
 const struct pt_dirty_ops PT_FMT_DIRTY_OPS = {
 	.harvest = pt_dirty_impl,
 	.mark = pt_mark_dirty_impl,
+#ifdef PT_FMT_UNTRACK
+	.untrack = pt_untrack_impl,
+#endif
 };

@@ -29,7 +29,9 @@
  * live items; only allocation can fail, before anything is visible. The
  * leaf's attributes are carried over through fmt_entry_prot/fmt_prot_attrs;
  * a format that defines PT_FMT_LEAF_KEEP also passes on the bits its
- * fmt_leaf_keep(d, lvl, e) returns (accessed/dirty state).
+ * fmt_leaf_keep(d, lvl, e) returns (accessed/dirty state); one that
+ * defines PT_FMT_LEAF_INHERIT gets the pieces' attributes rewritten by
+ * fmt_leaf_inherit(d, lvl, e, attrs) (state encoded by a cleared bit).
  *
  * Every function here takes ranges as [iova, last] (inclusive) that the
  * public wrappers (engine.c) have already checked against the aperture.
@@ -593,10 +595,22 @@ static int pt_split_prepare(pt_dom *d, uint64_t *root, unsigned int levels,
 	rc = fmt_prot_attrs(d, fmt_entry_prot(d, sp->lvl, e), &ms.attrs);
 	if (rc)
 		return rc;
+	/*
+	 * State the pieces inherit (accessed/dirty). Hardware updates only the
+	 * item it walked, so a multi-item leaf's state is that of any item.
+	 */
+	for (unsigned int i = 0; i < sp->n; i++) {
+		uint64_t ei = pt_load(&sp->table[sp->first + i]);
+
+		(void)ei;
 #ifdef PT_FMT_LEAF_KEEP
-	/* State the pieces inherit (accessed/dirty): fmt_leaf_keep(d, lvl, e). */
-	ms.attrs |= fmt_leaf_keep(d, sp->lvl, e);
+		ms.attrs |= fmt_leaf_keep(d, sp->lvl, ei);
 #endif
+#ifdef PT_FMT_LEAF_INHERIT
+		/* State that is not a set bit (ARM DBM: write permission). */
+		ms.attrs = fmt_leaf_inherit(d, sp->lvl, ei, ms.attrs);
+#endif
+	}
 	rc = pt_table_alloc(d, sp->lvl, (void **)&sp->scratch, &sp->scratch_oa);
 	if (rc) {
 		sp->scratch = NULL;
@@ -1055,6 +1069,30 @@ static void pt_free_all_impl(pt_dom *d)
 	pt_free_level(d, d->root, d->levels - 1);
 }
 
+static int pt_entry_kind_impl(const pt_dom *d, unsigned int lvl, uint64_t e,
+			      uint64_t *child_oa)
+{
+	enum iommupt_finding_kind kind = 0;
+
+	if (!fmt_present(d, lvl, e))
+		return PT_ENTRY_NONE;
+	if (fmt_check_entry(d, lvl, e, &kind))
+		return PT_ENTRY_BAD;
+	if (fmt_is_table(d, lvl, e)) {
+		if (!lvl)
+			return PT_ENTRY_BAD;
+		*child_oa = fmt_table_oa(d, lvl, e);
+		return PT_ENTRY_TABLE;
+	}
+	return PT_ENTRY_LEAF;
+}
+
+static uint64_t pt_make_table_impl(const pt_dom *d, unsigned int lvl,
+				   uint64_t oa)
+{
+	return fmt_make_table(d, lvl, oa);
+}
+
 const struct pt_fmt_ops PT_FMT_OPS = {
 	.name = PT_FMT_NAME,
 	.init = fmt_init,
@@ -1065,4 +1103,6 @@ const struct pt_fmt_ops PT_FMT_OPS = {
 	.validate = pt_validate_impl,
 	.count_leaves = pt_count_impl,
 	.free_all = pt_free_all_impl,
+	.entry_kind = pt_entry_kind_impl,
+	.make_table = pt_make_table_impl,
 };

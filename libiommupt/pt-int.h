@@ -40,7 +40,20 @@ struct pt_fmt_ops {
 			void *ctx);
 	void (*count_leaves)(struct iommupt_domain *d, struct iommupt_stats *s);
 	void (*free_all)(struct iommupt_domain *d);
+	/*
+	 * Serialize/restore (serialize.c, restore.c): classify one entry at
+	 * lvl as PT_ENTRY_NONE, PT_ENTRY_LEAF, PT_ENTRY_TABLE (*child_oa
+	 * set) or PT_ENTRY_BAD (the format's entry check refuses it); and
+	 * make a table entry pointing at oa.
+	 */
+	int (*entry_kind)(const struct iommupt_domain *d, unsigned int lvl,
+			  uint64_t e, uint64_t *child_oa);
+	uint64_t (*make_table)(const struct iommupt_domain *d,
+			       unsigned int lvl, uint64_t oa);
 };
+
+enum { PT_ENTRY_BAD = -1, PT_ENTRY_NONE = 0, PT_ENTRY_LEAF = 1,
+       PT_ENTRY_TABLE = 2 };
 
 struct iommupt_domain {
 	const struct pt_fmt_ops *ops;
@@ -208,6 +221,9 @@ PT_INTERNAL void pt_copy_out(void *caller, const void *lib, size_t lib_sz);
 /* Check an options struct: sz known, unknown trailing bytes zero. */
 PT_INTERNAL bool pt_opts_valid(const void *opts, size_t user_sz,
 			       size_t known_sz);
+
+/* Live update (serialize.c): release every table page, unfreed. */
+PT_INTERNAL void pt_release_pages(struct iommupt_domain *d);
 
 /* Attachments and reserved regions (attach.c, resv.c). */
 PT_INTERNAL void pt_attach_domain_teardown(struct iommupt_domain *d);

@@ -452,6 +452,35 @@ static void *prov_oa_to_cpu(void *ctx, uint64_t oa)
 	return iommusim_mem_cpu(ctx, oa);
 }
 
+/*
+ * Live update (libiommupt serialize.h, in place): the page stays allocated
+ * in simulated memory whoever owns it, so adopting only checks that the
+ * whole table is backed contiguously, and releasing does nothing.
+ */
+static int prov_adopt(void *ctx, uint64_t oa, unsigned int size_lg2,
+		      void **cpu)
+{
+	uint64_t size = 1ull << size_lg2;
+	unsigned char *p;
+
+	if (size_lg2 > PG_SHIFT || (oa & (size - 1)))
+		return -EINVAL;
+	p = iommusim_mem_cpu(ctx, oa);
+	if (!p || iommusim_mem_cpu(ctx, oa + size - 1) != p + size - 1)
+		return -EINVAL;
+	*cpu = p;
+	return 0;
+}
+
+static void prov_release(void *ctx, void *cpu, uint64_t oa,
+			 unsigned int size_lg2)
+{
+	(void)ctx;
+	(void)cpu;
+	(void)oa;
+	(void)size_lg2;
+}
+
 IOMMUPT_API const struct iommupt_mem *
 iommusim_mem_provider(struct iommusim_mem *m)
 {
@@ -495,6 +524,8 @@ IOMMUPT_API int iommusim_mem_create(const struct iommusim_mem_opts *opts,
 	m->prov.alloc_table = prov_alloc;
 	m->prov.free_table = prov_free;
 	m->prov.oa_to_cpu = prov_oa_to_cpu;
+	m->prov.adopt_table = prov_adopt;
+	m->prov.release_table = prov_release;
 	*out = m;
 	return 0;
 }

@@ -30,6 +30,8 @@
 #include <iommupt/drv-vtd.h>
 #include <iommupt/drv.h>
 #include <iommupt/gather.h>
+#include <iommupt/serialize.h>
+#include <iommupt/unit.h>
 #include <iommupt/sim-vtd.h>
 #include <iommupt/sim.h>
 
@@ -887,6 +889,86 @@ START_TEST(test_first_stage_domain_is_refused_by_the_driver)
 }
 END_TEST
 
+/*
+ * Live update in place (libiommupt serialize.h): DMA runs, the domain is
+ * serialized in place and its in-process object dropped without freeing a
+ * table page; DMA keeps translating through the same tables meanwhile; the
+ * restored domain has the same root, the same domain ID on the unit's ID
+ * space, and maps and flushes as before. No fault, no stale translation.
+ */
+START_TEST(test_live_update_in_place_keeps_dma_running)
+{
+	IOMMUPT_OPTS(iommupt_unit_cfg, ucfg, .vendor = IOMMUPT_VENDOR_VTD,
+		     .id_bits = 8);
+	IOMMUPT_OPTS(iommupt_domain_info, before);
+	IOMMUPT_OPTS(iommupt_domain_info, after);
+	struct iommupt_unit *pu;
+	struct iommupt_domain *dom, *dom2 = NULL;
+	struct fx f;
+	uint64_t src, dst, extra;
+	uint32_t id = 0;
+	unsigned char *blob;
+	size_t len = 0;
+
+	fx_setup(&f, (unsigned int)_i);
+	ck_assert_int_eq(iommupt_unit_create(&ucfg, iommusim_mem_provider(f.mem),
+					     &pu), 0);
+	dom = dom_create(&f, pick_levels(&f));
+	ck_assert_int_eq(iommupt_domain_restore_id(dom, pu, DID2), 0);
+	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, dom, DID2), 0);
+	src = data_alloc(&f, 12);
+	dst = data_alloc(&f, 12);
+	extra = data_alloc(&f, 12);
+	map_flush(&f, dom, DID2, IOVA_SRC, src, 4096, IOMMUPT_READ);
+	map_flush(&f, dom, DID2, IOVA_DST, dst, 4096,
+		  IOMMUPT_READ | IOMMUPT_WRITE);
+	fill(&f, src, 4096, 7);
+	ck_assert_uint_eq(dev_copy(&f, SID, IOVA_SRC, IOVA_DST, 4096), 0);
+	ck_assert(same(&f, src, dst, 4096));
+	ck_assert_int_eq(iommupt_domain_get_info(dom, &before), 0);
+
+	/* Serialize in place, then drop the object: the tables stay. */
+	struct iommupt_unit *units[1] = { pu };
+	IOMMUPT_OPTS(iommupt_serialize_opts, so,
+		     .mode = IOMMUPT_SERIALIZE_IN_PLACE, .nr_units = 1,
+		     .units = units);
+	ck_assert_int_eq(iommupt_domain_serialize(dom, &so, NULL, 0, &len),
+			 -ENOBUFS);
+	blob = malloc(len);
+	ck_assert_int_eq(iommupt_domain_serialize(dom, &so, blob, len, &len), 0);
+	iommupt_domain_release_for_update(dom);
+
+	/* Hardware keeps walking the same tables in between. */
+	zero(&f, dst, 4096);
+	ck_assert_uint_eq(dev_copy(&f, SID, IOVA_SRC, IOVA_DST, 4096), 0);
+	ck_assert(same(&f, src, dst, 4096));
+
+	IOMMUPT_OPTS(iommupt_restore_opts, ro, .nr_units = 1, .units = units);
+	ck_assert_int_eq(iommupt_domain_restore(blob, len,
+			 iommusim_mem_provider(f.mem), &ro, &dom2), 0);
+	ck_assert_int_eq(iommupt_domain_get_info(dom2, &after), 0);
+	ck_assert_uint_eq(after.root_oa, before.root_oa);
+	ck_assert_uint_eq(after.levels, before.levels);
+	ck_assert_int_eq(iommupt_domain_get_id(dom2, pu, &id), 0);
+	ck_assert_uint_eq(id, DID2);
+
+	/* DMA continues with no changed translation; the domain edits on. */
+	zero(&f, dst, 4096);
+	ck_assert_uint_eq(dev_copy(&f, SID, IOVA_SRC, IOVA_DST, 4096), 0);
+	ck_assert(same(&f, src, dst, 4096));
+	map_flush(&f, dom2, (uint16_t)id, IOVA_TABLE, extra, 4096,
+		  IOMMUPT_READ | IOMMUPT_WRITE);
+	ck_assert_uint_eq(dev_copy(&f, SID, IOVA_SRC, IOVA_TABLE, 4096), 0);
+	ck_assert(same(&f, src, extra, 4096));
+	unmap_flush(&f, dom2, (uint16_t)id, IOVA_DST, 4096);
+	write_faults(&f, SID, IOVA_DST);
+	no_faults(&f);
+	free(blob);
+	fx_destroy(&f, 0, dom2, NULL);
+	iommupt_unit_destroy(pu);
+}
+END_TEST
+
 Suite *drv_sim_suite(void);
 
 Suite *drv_sim_suite(void)
@@ -916,6 +998,10 @@ Suite *drv_sim_suite(void)
 	tcase_add_loop_test(tc,
 		test_map_without_driver_flush_is_stale_only_under_caching_mode,
 		0, NR_MODES);
+	suite_add_tcase(s, tc);
+	tc = test_tcase("live-update");
+	tcase_add_loop_test(tc, test_live_update_in_place_keeps_dma_running, 0,
+			    NR_MODES);
 	suite_add_tcase(s, tc);
 	tc = test_tcase("first-stage");
 	tcase_add_test(tc, test_first_stage_domain_is_refused_by_the_driver);

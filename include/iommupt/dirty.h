@@ -35,7 +35,10 @@ struct iommupt_dirty_opts {
  * they were already dirty. Returns 0,
  * -EOPNOTSUPP when the format has no dirty state, -EINVAL for bad opts.
  * Hardware must also be told (VT-d: SLADE in the context/PASID entry; AMD:
- * HAD in the DTE; SMMU: HD in the CD/STE).
+ * HAD in the DTE; SMMU: HD in the CD/STE). On ARM, tracking changes the
+ * leaves: while on, writable leaves are writable-clean (DBM set, write
+ * permission removed until the SMMU grants it on a write); turning it off
+ * gives them their write permission back (flush the IOTLB after both).
  */
 IOMMUPT_API int iommupt_domain_set_dirty_tracking(
 	struct iommupt_domain *dom, int enable,

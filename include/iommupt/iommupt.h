@@ -12,5 +12,6 @@
 #include <iommupt/unit.h>
 #include <iommupt/iova.h>
 #include <iommupt/mmio.h>
+#include <iommupt/serialize.h>
 
 #endif

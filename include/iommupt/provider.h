@@ -42,6 +42,24 @@ struct iommupt_mem {
 	 */
 	void *(*alloc_obj)(void *ctx, size_t size);
 	void (*free_obj)(void *ctx, void *obj);
+
+	/*
+	 * Live update (serialize.h, in-place mode); both optional, both or
+	 * neither. adopt_table: take ownership of the table page of
+	 * 1 << size_lg2 bytes at OA that this provider did not hand out in
+	 * this process (a previous process or domain object did), leaving its
+	 * contents alone; store its CPU pointer, which must be what oa_to_cpu
+	 * (or the linear offset) gives. It is later freed with free_table or
+	 * given up with release_table. Returns 0, -EINVAL for an OA that is
+	 * not memory the provider can own, -ENOMEM. release_table: give up
+	 * ownership of a page without freeing its memory or changing its
+	 * contents (hardware may still walk it; a later adopt_table takes it
+	 * back).
+	 */
+	int (*adopt_table)(void *ctx, uint64_t oa, unsigned int size_lg2,
+			   void **cpu);
+	void (*release_table)(void *ctx, void *cpu, uint64_t oa,
+			      unsigned int size_lg2);
 };
 
 /*
@@ -70,6 +88,12 @@ iommupt_heap_mem(struct iommupt_heap *heap);
  * a wild pointer. Slower; for tests and validation.
  */
 IOMMUPT_API void iommupt_heap_set_checked(struct iommupt_heap *heap, int on);
+/*
+ * The heap provides adopt_table and release_table: a page released by a
+ * domain (iommupt_domain_release_for_update) keeps its place and contents
+ * and can be adopted again from the same heap, which is how one process
+ * simulates a live update. Adopting counts as an allocation for fail_nth.
+ */
 /* Table pages and objects currently allocated from this heap. */
 IOMMUPT_API uint64_t iommupt_heap_live_pages(const struct iommupt_heap *heap);
 IOMMUPT_API uint64_t iommupt_heap_live_objs(const struct iommupt_heap *heap);

@@ -257,3 +257,39 @@ static int fmt_init(struct iommupt_domain *d,
 #define PT_FMT_GROWS 1
 #define PT_FMT_LEAF_KEEP 1
 #include "../pt-engine.h"
+
+/*
+ * Dirty state: D (bit 6) of a PTE, AMD IOMMU spec 2.2.3 (I/O page table
+ * entry) and 2.2.7.x (hardware update of the Dirty bit): the IOMMU sets it
+ * on a write through a leaf with IW when the DTE enables hardware dirty
+ * updates (HAD). A NextLevel 7 page is replicated in every item it covers
+ * and hardware sets D only in the item it walked; the harvester reads
+ * every item of the page and reports the whole page.
+ */
+static inline bool fmt_dirty(const struct iommupt_domain *d, unsigned int lvl,
+			     uint64_t e)
+{
+	return e & AMDV1_D;
+}
+
+static inline uint64_t fmt_make_clean(const struct iommupt_domain *d,
+				      unsigned int lvl, uint64_t e)
+{
+	return e & ~AMDV1_D;
+}
+
+static inline uint64_t fmt_make_dirty(const struct iommupt_domain *d,
+				      unsigned int lvl, uint64_t e)
+{
+	return e | AMDV1_D;
+}
+
+/* Only a write that IW allows sets D (2.2.3). */
+static inline bool fmt_writable(const struct iommupt_domain *d,
+				unsigned int lvl, uint64_t e)
+{
+	return e & AMDV1_IW;
+}
+
+#define PT_FMT_DIRTY_OPS pt_amdv1_dirty_ops
+#include "../pt-dirty.h"

@@ -9,3 +9,6 @@
 #define PT_FMT_OPS pt_arm_s1_ops
 #define PT_FMT_NAME "arm-s1"
 #include "../pt-engine.h"
+
+#define PT_FMT_DIRTY_OPS pt_arm_s1_dirty_ops
+#include "../pt-dirty.h"

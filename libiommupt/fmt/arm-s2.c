@@ -9,3 +9,6 @@
 #define PT_FMT_OPS pt_arm_s2_ops
 #define PT_FMT_NAME "arm-s2"
 #include "../pt-engine.h"
+
+#define PT_FMT_DIRTY_OPS pt_arm_s2_dirty_ops
+#include "../pt-dirty.h"

@@ -7,8 +7,29 @@
  * translation table format descriptors" [desc], "The Contiguous bit"
  * [contig], "Concatenated translation tables for the initial stage 2
  * lookup" [concat], the stage 1 and stage 2 data access permissions and
- * memory attributes [attr]; SMMUv3 spec (IHI 0070) CD and STE fields that
- * point at these tables.
+ * memory attributes [attr], "Hardware management of the dirty state"
+ * (FEAT_HAFDBS, the DBM bit) [dirty]; SMMUv3 spec (IHI 0070) CD and STE
+ * fields that point at these tables, and its HTTU rules (SMMU_IDR0.HTTU;
+ * CD.HA/CD.HD for stage 1, STE.S2HA/STE.S2HD for stage 2) [httu].
+ *
+ * Dirty state [dirty], [httu]: with hardware dirty management on (CD.HD,
+ * STE.S2HD), a leaf with DBM = 1 and write permission removed is
+ * "writable-clean": a write does not fault, the SMMU grants the
+ * permission atomically instead (stage 1 clears AP[2], stage 2 sets
+ * S2AP[1]), and the leaf is then writable-dirty. So here:
+ *   dirty        write permission present (DBM or not: a leaf mapped
+ *                writable before tracking began may have been written);
+ *   make_clean   remove write permission and set DBM (re-arm);
+ *   make_dirty   grant write permission, only where DBM is set;
+ *   writable     DBM set or write permission present.
+ * While tracking is on, writable leaves are mapped writable-clean
+ * (fmt_prot_attrs reads d->dirty_enabled) and every writable leaf is
+ * converted by the enable sweep; turning it off gives them back write
+ * permission (fmt_make_untracked). fmt_entry_prot reports a
+ * writable-clean leaf as IOMMUPT_WRITE: the device may write through it.
+ * The items of a contiguous run may differ in write permission while
+ * hardware updates them one at a time ([contig] allows this for the
+ * permission bits that DBM manages); each item is read on its own.
  *
  * Shared by arm-s1.c and arm-s2.c, which define ARM_STAGE2 (0 or 1) and
  * then include this file and pt-engine.h.
@@ -46,7 +67,7 @@
 #define ARM_AF (1ull << 10)     /* Access flag */
 #define ARM_S1_NG (1ull << 11)  /* not global: tagged with the ASID */
 /* Upper attributes. */
-#define ARM_DBM (1ull << 51)    /* dirty bit modifier: reserved for dirty tracking */
+#define ARM_DBM (1ull << 51)    /* [dirty]: Dirty Bit Modifier */
 #define ARM_CONT (1ull << 52)   /* [contig]: Contiguous */
 #define ARM_S1_PXN (1ull << 53)
 #define ARM_S1_UXN (1ull << 54)
@@ -134,6 +155,34 @@ static inline uint64_t fmt_leaf_oa(const struct iommupt_domain *d,
 	return arm_dec_oa(d, e) & ~((1ull << fmt_leaf_size_lg2(d, lvl, e)) - 1);
 }
 
+/* [attr], [dirty]: whether a leaf grants write permission now. */
+static inline bool arm_has_write(uint64_t e)
+{
+#if ARM_STAGE2
+	return e & ARM_S2AP_W;
+#else
+	return !(e & ARM_S1_AP_RDONLY);
+#endif
+}
+
+static inline uint64_t arm_grant_write(uint64_t e)
+{
+#if ARM_STAGE2
+	return e | ARM_S2AP_W;
+#else
+	return e & ~ARM_S1_AP_RDONLY;
+#endif
+}
+
+static inline uint64_t arm_revoke_write(uint64_t e)
+{
+#if ARM_STAGE2
+	return e & ~ARM_S2AP_W;
+#else
+	return e | ARM_S1_AP_RDONLY;
+#endif
+}
+
 static inline int fmt_prot_attrs(const struct iommupt_domain *d, uint32_t prot,
 				 uint64_t *attrs)
 {
@@ -144,7 +193,10 @@ static inline int fmt_prot_attrs(const struct iommupt_domain *d, uint32_t prot,
 
 	if (prot & IOMMUPT_READ)
 		a |= ARM_S2AP_R;
-	if (prot & IOMMUPT_WRITE)
+	/* [dirty]: while tracking, writable leaves start writable-clean. */
+	if ((prot & IOMMUPT_WRITE) && d->dirty_enabled)
+		a |= ARM_DBM;
+	else if (prot & IOMMUPT_WRITE)
 		a |= ARM_S2AP_W;
 	if (prot & IOMMUPT_NOEXEC)
 		a |= ARM_S2_XN;
@@ -160,6 +212,8 @@ static inline int fmt_prot_attrs(const struct iommupt_domain *d, uint32_t prot,
 	a |= ARM_S1_NG;
 	if (!(prot & IOMMUPT_WRITE))
 		a |= ARM_S1_AP_RDONLY;
+	else if (d->dirty_enabled) /* [dirty]: writable-clean */
+		a |= ARM_S1_AP_RDONLY | ARM_DBM;
 	if (!(prot & IOMMUPT_PRIV))
 		a |= ARM_S1_AP_UNPRIV;
 	if (prot & IOMMUPT_NOEXEC)
@@ -204,7 +258,7 @@ static inline uint32_t fmt_entry_prot(const struct iommupt_domain *d,
 
 	if (e & ARM_S2AP_R)
 		prot |= IOMMUPT_READ;
-	if (e & ARM_S2AP_W)
+	if (arm_has_write(e) || (e & ARM_DBM)) /* writable-clean writes too */
 		prot |= IOMMUPT_WRITE;
 	if (e & ARM_S2_XN)
 		prot |= IOMMUPT_NOEXEC;
@@ -216,7 +270,7 @@ static inline uint32_t fmt_entry_prot(const struct iommupt_domain *d,
 	uint64_t idx = e >> ARM_S1_ATTRIDX_SHIFT & 7;
 
 	prot |= IOMMUPT_READ;
-	if (!(e & ARM_S1_AP_RDONLY))
+	if (arm_has_write(e) || (e & ARM_DBM)) /* writable-clean writes too */
 		prot |= IOMMUPT_WRITE;
 	if (!(e & ARM_S1_AP_UNPRIV))
 		prot |= IOMMUPT_PRIV;
@@ -260,6 +314,58 @@ static inline const char *fmt_check_entry(const struct iommupt_domain *d,
 		return "Arm ARM descriptor formats: RES0 low output address bits of a block set";
 	return NULL;
 }
+
+/*
+ * Splitting: fmt_prot_attrs rebuilds the pieces writable-clean while
+ * tracking; a piece of a dirty leaf keeps its write permission, so it
+ * stays dirty ([dirty]).
+ */
+static inline uint64_t fmt_leaf_inherit(const struct iommupt_domain *d,
+					unsigned int lvl, uint64_t e,
+					uint64_t attrs)
+{
+	if ((attrs & ARM_DBM) && arm_has_write(e))
+		return arm_grant_write(attrs);
+	return attrs;
+}
+#define PT_FMT_LEAF_INHERIT 1
+
+/* Dirty accessors for pt-dirty.h (see the top of this file). */
+static inline bool fmt_dirty(const struct iommupt_domain *d, unsigned int lvl,
+			     uint64_t e)
+{
+#if ARM_STAGE2
+	return (e & (ARM_VALID | ARM_S2AP_W)) == (ARM_VALID | ARM_S2AP_W);
+#else
+	return (e & (ARM_VALID | ARM_S1_AP_RDONLY)) == ARM_VALID;
+#endif
+}
+
+static inline uint64_t fmt_make_clean(const struct iommupt_domain *d,
+				      unsigned int lvl, uint64_t e)
+{
+	return arm_revoke_write(e) | ARM_DBM;
+}
+
+static inline uint64_t fmt_make_dirty(const struct iommupt_domain *d,
+				      unsigned int lvl, uint64_t e)
+{
+	return (e & ARM_DBM) ? arm_grant_write(e) : e;
+}
+
+static inline bool fmt_writable(const struct iommupt_domain *d,
+				unsigned int lvl, uint64_t e)
+{
+	return (e & ARM_DBM) || arm_has_write(e);
+}
+
+/* Tracking off: writable-clean becomes plain writable, as a map makes it. */
+static inline uint64_t fmt_make_untracked(const struct iommupt_domain *d,
+					  unsigned int lvl, uint64_t e)
+{
+	return (e & ARM_DBM) ? arm_grant_write(e) & ~ARM_DBM : e;
+}
+#define PT_FMT_UNTRACK 1
 
 /* Contiguous run length per level and granule ([contig]). */
 static unsigned int arm_contig_lg2(unsigned int granule, unsigned int lvl)

@@ -98,6 +98,47 @@ static void heap_free_table(void *ctx, void *cpu, uint64_t oa,
 	pthread_mutex_unlock(&h->lock);
 }
 
+/*
+ * Live update within one process: a released page stays in the arena with
+ * its contents, off the free lists and out of the live count, until it is
+ * adopted again.
+ */
+static int heap_adopt_table(void *ctx, uint64_t oa, unsigned int lg2,
+			    void **cpu)
+{
+	struct iommupt_heap *h = ctx;
+	uint64_t size = 1ull << lg2, off;
+	int rc = 0;
+
+	if (lg2 < 3 || lg2 > HEAP_MAX_LG2 || oa < h->phys_base || (oa & (size - 1)))
+		return -EINVAL;
+	off = oa - h->phys_base;
+	pthread_mutex_lock(&h->lock);
+	if (off >= h->bump || h->bump - off < size)
+		rc = -EINVAL;
+	else if (heap_should_fail(h))
+		rc = -ENOMEM;
+	else
+		h->live_pages++;
+	pthread_mutex_unlock(&h->lock);
+	if (!rc)
+		*cpu = h->arena + off;
+	return rc;
+}
+
+static void heap_release_table(void *ctx, void *cpu, uint64_t oa,
+			       unsigned int lg2)
+{
+	struct iommupt_heap *h = ctx;
+
+	(void)cpu;
+	(void)oa;
+	(void)lg2;
+	pthread_mutex_lock(&h->lock);
+	h->live_pages--;
+	pthread_mutex_unlock(&h->lock);
+}
+
 static void *heap_oa_to_cpu(void *ctx, uint64_t oa)
 {
 	struct iommupt_heap *h = ctx;
@@ -182,6 +223,8 @@ IOMMUPT_API int iommupt_heap_create(const struct iommupt_heap_opts *opts,
 	h->mem.cpu_offset = (intptr_t)((uintptr_t)h->arena - base);
 	h->mem.alloc_obj = heap_alloc_obj;
 	h->mem.free_obj = heap_free_obj;
+	h->mem.adopt_table = heap_adopt_table;
+	h->mem.release_table = heap_release_table;
 	*out = h;
 	return 0;
 }
