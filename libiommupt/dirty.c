@@ -25,24 +25,6 @@ static const struct pt_dirty_ops *pt_dirty_ops_of(const struct iommupt_domain *d
 	}
 }
 
-/* Whether [iova, last] lies in one contiguous part of the aperture. */
-static bool pt_dirty_in_aperture(const struct iommupt_domain *d, uint64_t iova,
-				 uint64_t last)
-{
-	unsigned int bits = d->ias_lg2;
-
-	if (bits >= 64)
-		return true;
-	if (d->va_layout == IOMMUPT_VA_SIGNEXT) {
-		uint64_t half = 1ull << (bits - 1);
-
-		return last < half || iova >= (uint64_t)0 - half;
-	}
-	if (d->va_layout == IOMMUPT_VA_UPPER)
-		return iova >= (uint64_t)0 - (1ull << bits);
-	return last < (1ull << bits);
-}
-
 IOMMUPT_API int iommupt_domain_set_dirty_tracking(
 	struct iommupt_domain *d, int enable,
 	const struct iommupt_dirty_opts *opts)
@@ -122,7 +104,7 @@ IOMMUPT_API int iommupt_domain_read_and_clear_dirty(
 		return -PT_EINVAL;
 	if (iova + (len - 1) < iova)
 		return -PT_EOVERFLOW;
-	if (!pt_dirty_in_aperture(d, iova, iova + (len - 1)))
+	if (!pt_in_aperture(d, iova, iova + (len - 1)))
 		return -PT_ERANGE;
 	nbits = len >> pt_ffs64(granule);
 	/* Bytes of whole 64-bit words; cannot overflow: nbits <= 2^52. */
@@ -156,7 +138,7 @@ IOMMUPT_API int iommupt_domain_mark_dirty(struct iommupt_domain *d,
 	ops = pt_dirty_ops_of(d);
 	if (!ops || d->read_only)
 		return -PT_EOPNOTSUPP;
-	if (!pt_dirty_in_aperture(d, iova, iova))
+	if (!pt_in_aperture(d, iova, iova))
 		return -PT_ERANGE;
 	return ops->mark(d, iova);
 }

@@ -246,8 +246,8 @@ IOMMUPT_API void iommupt_domain_destroy(struct iommupt_domain *d)
 /* ------------------------------------------------------ range checking */
 
 /* Whether [iova, last] lies inside one contiguous part of the aperture. */
-static bool pt_in_aperture(const struct iommupt_domain *d, uint64_t iova,
-			   uint64_t last)
+bool pt_in_aperture(const struct iommupt_domain *d, uint64_t iova,
+		    uint64_t last)
 {
 	unsigned int bits = d->ias_lg2;
 

@@ -218,6 +218,9 @@ PT_INTERNAL void pt_default_obj_free(void *obj);
 PT_INTERNAL void pt_zero(void *p, size_t n);
 
 PT_INTERNAL void pt_copy_out(void *caller, const void *lib, size_t lib_sz);
+/* Whether [iova, last] lies inside one contiguous part of the aperture. */
+PT_INTERNAL bool pt_in_aperture(const struct iommupt_domain *d, uint64_t iova,
+				uint64_t last);
 /* Check an options struct: sz known, unknown trailing bytes zero. */
 PT_INTERNAL bool pt_opts_valid(const void *opts, size_t user_sz,
 			       size_t known_sz);
