@@ -12,6 +12,7 @@
 #include <iommupt/sim-amd.h>
 
 #include "helpers.h"
+#include "sim-access.h"
 
 #define PR 1ull
 #define IR (1ull << 61)
@@ -27,40 +28,6 @@ struct at {
 	const struct iommupt_mmio *mmio;
 	uint64_t devtab, cmdbuf, evtlog;
 };
-
-static uint64_t rd(struct at *t, unsigned int off, unsigned int size)
-{
-	uint64_t v = 0;
-
-	ck_assert_int_eq(t->mmio->read(t->mmio->ctx, off, size, &v), 0);
-	return v;
-}
-
-static void wr(struct at *t, unsigned int off, unsigned int size, uint64_t v)
-{
-	ck_assert_int_eq(t->mmio->write(t->mmio->ctx, off, size, v), 0);
-}
-
-static uint64_t page(struct at *t)
-{
-	uint64_t pa;
-
-	ck_assert_int_eq(iommusim_mem_alloc(t->mem, 12, &pa), 0);
-	return pa;
-}
-
-static void w64(struct at *t, uint64_t pa, uint64_t v)
-{
-	ck_assert_int_eq(iommusim_mem_write64(t->mem, pa, v), 0);
-}
-
-static uint64_t r64(struct at *t, uint64_t pa)
-{
-	uint64_t v;
-
-	ck_assert_int_eq(iommusim_mem_read64(t->mem, pa, &v), 0);
-	return v;
-}
 
 #define CTRL_ALL (IOMMUSIM_AMD_CTRL_IOMMU_EN | IOMMUSIM_AMD_CTRL_EVTLOG_EN | \
 		  IOMMUSIM_AMD_CTRL_CMDBUF_EN | IOMMUSIM_AMD_CTRL_GT_EN | \

@@ -12,6 +12,7 @@
 #include <iommupt/sim-smmu.h>
 
 #include "helpers.h"
+#include "sim-access.h"
 
 #define SID 0x21
 #define VMID 7
@@ -25,40 +26,6 @@ struct st {
 	uint64_t strtab, cmdq, evtq, cdtab;
 	uint32_t evt_cons;
 };
-
-static uint64_t rd(struct st *t, unsigned int off, unsigned int size)
-{
-	uint64_t v = 0;
-
-	ck_assert_int_eq(t->mmio->read(t->mmio->ctx, off, size, &v), 0);
-	return v;
-}
-
-static void wr(struct st *t, unsigned int off, unsigned int size, uint64_t v)
-{
-	ck_assert_int_eq(t->mmio->write(t->mmio->ctx, off, size, v), 0);
-}
-
-static uint64_t page(struct st *t)
-{
-	uint64_t pa;
-
-	ck_assert_int_eq(iommusim_mem_alloc(t->mem, 12, &pa), 0);
-	return pa;
-}
-
-static void w64(struct st *t, uint64_t pa, uint64_t v)
-{
-	ck_assert_int_eq(iommusim_mem_write64(t->mem, pa, v), 0);
-}
-
-static uint64_t r64(struct st *t, uint64_t pa)
-{
-	uint64_t v;
-
-	ck_assert_int_eq(iommusim_mem_read64(t->mem, pa, &v), 0);
-	return v;
-}
 
 #define CR0_ALL (IOMMUSIM_SMMU_CR0_SMMUEN | IOMMUSIM_SMMU_CR0_EVENTQEN | \
 		 IOMMUSIM_SMMU_CR0_CMDQEN)

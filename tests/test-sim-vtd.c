@@ -12,6 +12,7 @@
 #include <iommupt/sim-vtd.h>
 
 #include "helpers.h"
+#include "sim-access.h"
 
 #define R 1ull
 #define W 2ull
@@ -28,40 +29,6 @@ struct vt {
 	uint64_t queue;       /* invalidation queue */
 	bool dw;
 };
-
-static uint64_t rd(struct vt *t, unsigned int off, unsigned int size)
-{
-	uint64_t v = 0;
-
-	ck_assert_int_eq(t->mmio->read(t->mmio->ctx, off, size, &v), 0);
-	return v;
-}
-
-static void wr(struct vt *t, unsigned int off, unsigned int size, uint64_t v)
-{
-	ck_assert_int_eq(t->mmio->write(t->mmio->ctx, off, size, v), 0);
-}
-
-static uint64_t page(struct vt *t)
-{
-	uint64_t pa;
-
-	ck_assert_int_eq(iommusim_mem_alloc(t->mem, 12, &pa), 0);
-	return pa;
-}
-
-static void w64(struct vt *t, uint64_t pa, uint64_t v)
-{
-	ck_assert_int_eq(iommusim_mem_write64(t->mem, pa, v), 0);
-}
-
-static uint64_t r64(struct vt *t, uint64_t pa)
-{
-	uint64_t v;
-
-	ck_assert_int_eq(iommusim_mem_read64(t->mem, pa, &v), 0);
-	return v;
-}
 
 static void vt_init(struct vt *t, const struct iommusim_vtd_opts *o,
 		    unsigned int phys_bits)
