@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
 # Set up a fresh Debian 12 machine (as root) and build libiommupt.
-#   ./quickstart.sh run    install, build, run the main job (the demo)
+#   ./quickstart.sh run    install, build, run the main job (iommu-sim)
 #   ./quickstart.sh test   install, build, run make check
 # BUILD_DIR (default ./build) holds the out-of-tree build.
 set -eu
@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 what=${1:-run}
 build=${BUILD_DIR:-build}
 
-need="autoconf automake libtool pkg-config make gcc g++ check lcov libpci-dev libbpf-dev qemu-system-x86 busybox-static cpio"
+need="autoconf automake libtool pkg-config make gcc g++ check lcov libpci-dev libbpf-dev qemu-system-x86 busybox-static cpio libjson-c-dev clang bpftool qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -28,8 +28,9 @@ cd "$build"
 make -j"$(nproc)"
 case "$what" in
 run)
-	make -j"$(nproc)" tools/iommupt-demo >/dev/null
-	./tools/iommupt-demo
+	# the main job: the simulator's default scenario, with its report
+	make -j"$(nproc)" tools/iommu-sim >/dev/null
+	./tools/iommu-sim
 	;;
 test)
 	make -j"$(nproc)" check

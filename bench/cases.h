@@ -15,6 +15,9 @@ void bench_case_threads(struct bench_ctx *c);
 /* cases-dirty.c */
 void bench_case_dirty(struct bench_ctx *c);
 
+/* cases-serialize.c */
+void bench_case_serialize(struct bench_ctx *c);
+
 /* cases-sim.c */
 void bench_case_sim(struct bench_ctx *c);
 

@@ -28,6 +28,7 @@ struct bench_row {
 	const struct bench_row *other;
 	bool scaling;
 	bool gbps;
+	bool mbps;             /* also show entry bytes as MB/s */
 	bool rate;             /* also show ops per second */
 	unsigned int nmetric;  /* figures the case measured beside the time */
 	const char *metric_name[4];
@@ -185,6 +186,8 @@ static double ref_measure_once(enum bench_ref_kind kind, uint64_t n)
 		return bench_ref_load_once(n);
 	case BENCH_REF_CHAIN:
 		return bench_ref_chain_once((unsigned int)n, g_opts->quick);
+	case BENCH_REF_MEMCPY:
+		return bench_ref_memcpy_once(n);
 	default:
 		return 0;
 	}
@@ -305,6 +308,12 @@ void bench_row_show_gbps(struct bench_row *r)
 {
 	if (r)
 		r->gbps = true;
+}
+
+void bench_row_show_mbps(struct bench_row *r)
+{
+	if (r)
+		r->mbps = true;
 }
 
 void bench_row_show_rate(struct bench_row *r)
@@ -431,6 +440,8 @@ static const char *ref_name(enum bench_ref_kind kind)
 		return "load-loop";
 	case BENCH_REF_CHAIN:
 		return "dep-chain";
+	case BENCH_REF_MEMCPY:
+		return "memcpy";
 	case BENCH_REF_ROW:
 		return "row";
 	default:
@@ -454,6 +465,7 @@ static double row_ref_value(const struct bench_row *r, const char **label,
 	case BENCH_REF_STORE:
 	case BENCH_REF_LOAD:
 	case BENCH_REF_CHAIN:
+	case BENCH_REF_MEMCPY:
 		if (!summarize(r->ref_v, r->nref, &s))
 			return 0;
 		snprintf(buf, bufsz, "%s(%llu) %.3g", ref_name(r->ref),
@@ -478,7 +490,8 @@ static double row_ratio(const struct bench_row *r, double median,
 {
 	if (refv <= 0)
 		return 0;
-	if (r->ref == BENCH_REF_STORE || r->ref == BENCH_REF_LOAD)
+	if (r->ref == BENCH_REF_STORE || r->ref == BENCH_REF_LOAD ||
+	    r->ref == BENCH_REF_MEMCPY)
 		return median / (double)r->entries / refv;
 	return median / refv;
 }
@@ -598,6 +611,9 @@ static void print_json(double seconds)
 		if (r->gbps)
 			printf(", \"entries_gb_per_s\": %.6g",
 			       8.0 * (double)r->entries / s.median);
+		if (r->mbps)
+			printf(", \"mb_per_s\": %.6g",
+			       8e3 * (double)r->entries / s.median);
 		if (r->rate)
 			printf(", \"ops_per_s\": %.6g", 1e9 / s.median);
 		if (r->nmetric) {
@@ -761,7 +777,11 @@ static void print_table(double seconds)
 			snprintf(goal + strlen(goal), sizeof(goal) - strlen(goal),
 				 "%s%.2f GB/s", *goal ? "; " : "",
 				 8.0 * (double)r->entries / s.median);
-		else if (r->scaling && ratio > 0)
+		if (r->mbps)
+			snprintf(goal + strlen(goal), sizeof(goal) - strlen(goal),
+				 "%s%.0f MB/s", *goal ? "; " : "",
+				 8e3 * (double)r->entries / s.median);
+		if (!r->gbps && !r->mbps && r->scaling && ratio > 0)
 			snprintf(goal, sizeof(goal), "scaling %.2fx (ideal 2)",
 				 1.0 / ratio);
 		if (r->rate)
@@ -804,8 +824,9 @@ static void print_table(double seconds)
 		for (unsigned int i = 0; i < g_nskips; i++)
 			printf("  %-28s %s\n", g_skips[i].what, g_skips[i].why);
 	}
-	printf("\nTotal %.1f s. Ratios: store/load-loop rows per entry, "
-	       "dep-chain rows per op, thread rows per op against 1 thread.\n",
+	printf("\nTotal %.1f s. Ratios: store/load-loop and memcpy rows per "
+	       "entry, dep-chain rows per op, thread rows per op against 1 "
+	       "thread.\n",
 	       seconds);
 }
 

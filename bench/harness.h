@@ -47,6 +47,7 @@ enum bench_ref_kind {
 	BENCH_REF_STORE, /* store loop over ref_n 8-byte entries, per entry */
 	BENCH_REF_LOAD,  /* load loop over ref_n 8-byte entries, per entry */
 	BENCH_REF_CHAIN, /* dependent-load chain ref_n deep, per chain */
+	BENCH_REF_MEMCPY, /* memcpy of ref_n 8-byte entries, per entry */
 	BENCH_REF_ROW,   /* another row of the same format (thread scaling) */
 };
 
@@ -98,6 +99,8 @@ void bench_row_external(struct bench_row *r, const char *label,
 void bench_row_goal(struct bench_row *r, double goal);
 /* Also show the entries this row reads as GB/s (8-byte entries per second). */
 void bench_row_show_gbps(struct bench_row *r);
+/* Also show the bytes of its entries (8 each) as MB/s (table pages moved). */
+void bench_row_show_mbps(struct bench_row *r);
 /* Also show 1e9 / (ns per op): operations per second. */
 void bench_row_show_rate(struct bench_row *r);
 /*
@@ -166,6 +169,7 @@ const char *bench_size_name(unsigned int lg2);
 double bench_ref_store_once(uint64_t n);    /* ns per entry */
 double bench_ref_load_once(uint64_t n);     /* ns per entry */
 double bench_ref_chain_once(unsigned int depth, bool quick); /* ns per chain */
+double bench_ref_memcpy_once(uint64_t n);   /* ns per 8-byte entry */
 /* Bytes the chain's pages are spread over (reported with the figure). */
 uint64_t bench_ref_chain_arena_bytes(void);
 

@@ -24,8 +24,7 @@ static const struct bench_case cases[] = {
 	{ "mix", bench_case_mix, 0, NULL },
 	{ "threads", bench_case_threads, 0, NULL },
 	{ "dirty", bench_case_dirty, 0, NULL },
-	{ "serialize", NULL, BENCH_NEED_SERIALIZE,
-	  "waits for serialize/restore: MB/s of table pages, copy and in place" },
+	{ "serialize", bench_case_serialize, 0, NULL },
 	{ "sim", bench_case_sim, BENCH_NEED_SIM,
 	  "simulated on vtdss-4lvl and amdv1-4lvl only (4-level VT-d and AMD-Vi units)" },
 };

@@ -7,6 +7,8 @@
  *   entry with one single-copy-atomic 64-bit store while hardware may walk,
  *   so a vectorised memset-like loop would not be a fair limit);
  * - load loop: n 8-byte loads, one at a time, summed;
+ * - memcpy: n 8-byte entries copied with the C library's memcpy, for
+ *   serialize/restore (they move the table pages);
  * - dependent-load chain: depth loads where each address comes from the
  *   previous load, like a table walk, landing on a random cache line of a
  *   random page of an arena as large as the leaf tables of the 1 GiB window
@@ -77,6 +79,40 @@ double bench_ref_load_once(uint64_t n)
 			sum += p[i];
 	t1 = bench_now_ns();
 	bench_use(sum);
+	return (double)(t1 - t0) / (double)(passes * n);
+}
+
+/*
+ * memcpy of n 8-byte entries between two buffers of their own: what
+ * copying the table pages costs at best (serialize and restore move
+ * those bytes and more).
+ */
+static uint64_t *g_cpy_src, *g_cpy_dst;
+static uint64_t g_cpy_n;
+
+double bench_ref_memcpy_once(uint64_t n)
+{
+	uint64_t passes = (MIN_ENTRIES + n - 1) / n, t0, t1;
+
+	if (n > g_cpy_n) {
+		free(g_cpy_src);
+		free(g_cpy_dst);
+		if (posix_memalign((void **)&g_cpy_src, 4096, n * 8) ||
+		    posix_memalign((void **)&g_cpy_dst, 4096, n * 8)) {
+			fprintf(stderr, "iommupt-bench: no memory for reference\n");
+			exit(1);
+		}
+		for (uint64_t i = 0; i < n; i++)
+			g_cpy_src[i] = 0x1003 + (i << 12);
+		memset(g_cpy_dst, 0, n * 8); /* fault it in */
+		g_cpy_n = n;
+	}
+	t0 = bench_now_ns();
+	for (uint64_t k = 0; k < passes; k++) {
+		memcpy(g_cpy_dst, g_cpy_src, n * 8);
+		bench_use(g_cpy_dst);
+	}
+	t1 = bench_now_ns();
 	return (double)(t1 - t0) / (double)(passes * n);
 }
 

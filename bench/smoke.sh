@@ -23,7 +23,9 @@ doc = json.load(open(sys.argv[1]))
 expect = ["4K map+unmap", "4K map", "4K unmap", "256x4K map", "256x4K unmap",
           "256x2M map", "256x2M unmap", "1G of 4K map", "1G of 4K unmap",
           "1G of 2M map", "1G of 2M unmap", "mix map/unmap",
-          "4K map+unmap 1 thr", "4K map+unmap 2 thr"]
+          "4K map+unmap 1 thr", "4K map+unmap 2 thr",
+          "serialize copy 1G/4K", "restore copy 1G/4K",
+          "serialize in-place 1G/4K", "restore in-place 1G/4K"]
 rows = {}
 for r in doc["results"]:
     rows.setdefault(r["format"], {})[r["case"]] = r
@@ -42,6 +44,9 @@ for fmt, cases in rows.items():
             bad.append("%s/%s: no figure" % (fmt, name))
         elif "reference" in r and not r["ratio"] > 0:
             bad.append("%s/%s: no ratio" % (fmt, name))
+        elif name.startswith(("serialize ", "restore ")) and \
+                not r.get("mb_per_s", 0) > 0:
+            bad.append("%s/%s: no MB/s" % (fmt, name))
 # the simulator case: its rows on the simulated formats, each with the
 # counters that show it measured the path it names (not its speed)
 for fmt in ("vtdss-4lvl", "amdv1-4lvl"):
@@ -64,7 +69,7 @@ for fmt in ("vtdss-4lvl", "amdv1-4lvl"):
             bad.append("%s/%s: IOTLB hit rate %.2f%%, not the path it names"
                        % (fmt, prefix.strip(), m["IOTLB hit %"]))
 kinds = {ref["name"] for ref in doc["references"]}
-for k in ("store-loop", "dep-chain"):
+for k in ("store-loop", "dep-chain", "memcpy"):
     if k not in kinds:
         bad.append("reference %s not measured" % k)
 for b in bad:

@@ -3,7 +3,9 @@
  * Intel VT-d register file and in-memory structures, from the Intel
  * Virtualization Technology for Directed I/O Architecture Specification
  * (rev 4.x): chapter 10.4 "Register Descriptions", 9.1 "Root Entry",
- * 9.3 "Context Entry", 6.5 "Invalidation", 7.1.3 "Fault conditions".
+ * 9.3 "Context Entry", 9.4-9.6 scalable-mode context, PASID directory and
+ * PASID table entries, 9.7/9.8 paging entries, 6.5 "Invalidation",
+ * 7.1.3 "Fault conditions".
  * Private to drivers/.
  */
 #ifndef IOMMUDRV_VTD_REGS_H
@@ -40,13 +42,18 @@
 #define VTD_CAP_MAMV(c) ((unsigned)(((c) >> 48) & 0x3f)) /* 53:48 */
 #define VTD_CAP_DWD (1ull << 54)                        /* drain writes */
 #define VTD_CAP_DRD (1ull << 55)                        /* drain reads */
+#define VTD_CAP_FL1GP (1ull << 56)    /* first-stage 1G pages */
+#define VTD_CAP_FL5LP (1ull << 60)    /* first-stage 5-level paging */
 
 /* 10.4.3 ECAP_REG fields. */
 #define VTD_ECAP_C (1ull << 0)    /* page-walk coherency */
 #define VTD_ECAP_QI (1ull << 1)   /* queued invalidation */
 #define VTD_ECAP_IRO(e) ((unsigned)(((e) >> 8) & 0x3ff)) /* 17:8, x16 bytes */
+#define VTD_ECAP_PSS(e) ((unsigned)(((e) >> 35) & 0x1f) + 1) /* PASID bits */
+#define VTD_ECAP_PASID (1ull << 40) /* requests with PASID */
 #define VTD_ECAP_SMTS (1ull << 43) /* scalable-mode translation */
 #define VTD_ECAP_SLTS (1ull << 46) /* second-stage translation (scalable) */
+#define VTD_ECAP_FLTS (1ull << 47) /* first-stage translation (scalable) */
 
 /* 10.4.4 GCMD_REG / 10.4.5 GSTS_REG: command bit n, status bit n. */
 #define VTD_GCMD_TE (1u << 31)    /* translation enable / TES */
@@ -130,15 +137,30 @@
  * 9.4 scalable-mode context entry (256 bit, 128 per table).
  */
 #define VTD_SMCE_Q0_P (1ull << 0)
+#define VTD_SMCE_Q0_PASIDE (1ull << 3)     /* requests with PASID allowed */
 #define VTD_SMCE_Q0_PDTS(n) ((uint64_t)(n) << 9) /* 2^(n+7) PASID-dir entries */
 #define VTD_SMCE_Q1_RID_PASID(p) ((uint64_t)(p) & 0xfffff)
 /* 9.5 PASID directory entry: P bit 0, PASID table pointer 63:12. */
 #define VTD_PDE_P (1ull << 0)
-/* 9.6 PASID table entry (512 bit, 64 per table). */
+/*
+ * 9.6 PASID table entry (512 bit, 64 per table): qw0 P 0, FPD 1, AW 4:2
+ * (second stage; ignored for first stage), PGTT 8:6, SSADE 9, SSPTPTR
+ * 63:12; qw1 DID 15:0; qw2 SRE 0, FSPM 3:2 (00 4-level, 01 5-level),
+ * WPE 4, FSPTPTR 63:12; qw3-qw7 zero here.
+ */
 #define VTD_PTE_Q0_P (1ull << 0)
 #define VTD_PTE_Q0_AW(aw) (((uint64_t)(aw) & 7) << 2)
+#define VTD_PTE_Q0_PGTT_FS (1ull << 6)       /* first-stage only */
 #define VTD_PTE_Q0_PGTT_SS (2ull << 6)       /* second-stage only */
+#define VTD_PTE_Q0_PGTT(q) (((q) >> 6) & 7)
 #define VTD_PTE_Q1_DID(d) ((uint64_t)(d) & 0xffff)
+#define VTD_PTE_Q2_FSPM_5 (1ull << 2)        /* 5-level first stage */
+
+/* 9.7 first-stage and 9.8 second-stage paging entries, as the walk sees. */
+#define VTD_PG_ADDR 0x000ffffffffff000ull    /* table address 51:12 */
+#define VTD_PG_PS (1ull << 7)                /* page, not a table */
+#define VTD_FS_P (1ull << 0)
+#define VTD_SS_RW 3ull                       /* R | W: present */
 
 /* 6.5.2 invalidation descriptors (128 bit: lo, hi). */
 #define VTD_QI_CC 0x1                      /* 6.5.2.1 context-cache */
@@ -157,7 +179,15 @@
 #define VTD_QI_IOTLB_IH (1ull << 6)        /* hi: invalidation hint */
 #define VTD_QI_PC 0x7                      /* 6.5.2.2 PASID-cache */
 #define VTD_QI_PC_DOMAIN (0ull << 4)       /* G 5:4 = 00: domain-selective */
+#define VTD_QI_PC_PASID (1ull << 4)        /* 01: PASID-selective */
+#define VTD_QI_PC_GLOBAL (3ull << 4)       /* 11: all */
 #define VTD_QI_PC_DID(d) ((uint64_t)(d) << 16)
+#define VTD_QI_PASID(p) ((uint64_t)(p) << 32) /* 51:32, also P_IOTLB */
+#define VTD_QI_PIOTLB 0x6                  /* 6.5.2.4 PASID-based IOTLB */
+#define VTD_QI_PIOTLB_PASID (2ull << 4)    /* G 10: all of one PASID */
+#define VTD_QI_PIOTLB_PAGE (3ull << 4)     /* G 11: page-selective */
+#define VTD_QI_PIOTLB_DID(d) ((uint64_t)(d) << 16)
+#define VTD_QI_PIOTLB_IH (1ull << 6)       /* hi: invalidation hint */
 #define VTD_QI_WAIT 0x5                    /* 6.5.2.8 invalidation wait */
 #define VTD_QI_WAIT_SW (1ull << 5)         /* status write */
 #define VTD_QI_WAIT_FN (1ull << 6)         /* fence */
@@ -177,5 +207,17 @@
 #define VTD_FR_CTX_RSVD 0xb
 #define VTD_FR_SS_RSVD 0xc
 #define VTD_FR_TT_BLOCKED 0xd
+/* 7.1.3 scalable-mode reasons: PASID directory/table, first stage. */
+#define VTD_FR_PDIR_ACCESS 0x50  /* SPD.1 */
+#define VTD_FR_PDIR_NP 0x51      /* SPD.2 */
+#define VTD_FR_PTE_ACCESS 0x58   /* SPT.1 */
+#define VTD_FR_PTE_NP 0x59       /* SPT.2 */
+#define VTD_FR_PTE_INVALID 0x5b  /* SPT.4: PGTT or field not supported */
+#define VTD_FR_FS_ACCESS 0x70    /* SFS.1 */
+#define VTD_FR_FS_NP 0x71        /* SFS.2 */
+#define VTD_FR_FS_RSVD 0x72      /* SFS.3 */
+#define VTD_FR_FS_CANONICAL 0x80 /* SFS.10: input not canonical */
+#define VTD_FR_FS_PRIV 0x81      /* user request to a supervisor page */
+#define VTD_FR_FS_WRITE 0x85     /* write to a read-only page */
 
 #endif

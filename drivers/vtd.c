@@ -1,80 +1,26 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
 /*
  * User-mode VT-d driver: root and context tables in legacy mode (spec
- * 3.4.2, 9.1, 9.3) or scalable mode (3.4.3, 9.2, 9.4-9.6: each attached
- * requester gets a PASID directory and table whose RID_PASID entry points
- * at the domain, second stage only), queued invalidation (6.5.2) with
- * register-based invalidation (6.5.1) as the legacy-mode fallback, fault
- * recording (7.1.3, 10.4.14).
+ * 3.4.2, 9.1, 9.3) or scalable mode (3.4.3, 9.2, 9.4-9.6: vtd-sm.c),
+ * queued invalidation (6.5.2) with register-based invalidation (6.5.1) as
+ * the legacy-mode fallback, fault recording (7.1.3, 10.4.14).
  * Every register access goes through struct iommupt_mmio.
  *
  * Memory ordering: entries are plain stores to write-back memory and the
  * unit is told about them by an MMIO write; a full fence sits before each
- * doorbell. Without a coherent page walk (ECAP.C = 0) the driver writes
- * back the cache lines of its own structures. The lines of the domain's
- * page tables, which libiommupt writes, are not written back yet: on such
- * a unit the caller must do that before flushing (a library hook is
- * missing). QEMU's unit reports C = 0 but reads guest memory directly.
+ * doorbell. Without page-walk coherency (ECAP.C = 0) the walk structures
+ * and the domain's tables are written back first (vtd-wb.c). QEMU's unit
+ * reports C = 0 but reads guest memory directly.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <iommupt/domain.h>
-#include <iommupt/drv-vtd.h>
-
 #include "drv-int.h"
-#include "vtd-regs.h"
+#include "vtd-int.h"
 
-#define VTD_PAGE 4096u
-#define VTD_PAGE_LG2 12
-#define VTD_NR_BUS 256
 #define VTD_TIMEOUT_NS 1000000000ull /* hardware acks within microseconds */
-
-struct vtd_page {
-	void *cpu;
-	uint64_t oa;
-};
-
-/* Scalable mode: the PASID structures of one attached requester. */
-struct vtd_dev {
-	struct vtd_dev *next;
-	uint16_t sid;
-	struct vtd_page pdir;  /* PASID directory (128 entries used) */
-	struct vtd_page ptbl;  /* PASID table for PASIDs 0-63 */
-};
-
-struct iommudrv_vtd {
-	struct iommupt_mmio mmio;
-	struct iommupt_mem mem;
-	pthread_mutex_t lock;
-	uint32_t unit;
-	uint32_t flags;
-	uint32_t version;
-	uint64_t cap;
-	uint64_t ecap;
-	unsigned int iotlb_off;   /* IVA_REG offset (ECAP.IRO * 16) */
-	unsigned int frcd_off;    /* first fault recording register */
-	unsigned int nr_frcd;
-	int use_qi;
-	int scalable;             /* scalable-mode tables (needs QI) */
-	int enabled;
-	struct vtd_page root;     /* 256 root entries, one per bus */
-	/*
-	 * Context tables per bus: [0] only in legacy mode; in scalable mode
-	 * [0] holds devfn 0-127 and [1] devfn 128-255.
-	 */
-	struct vtd_page ctx[VTD_NR_BUS][2];
-	struct vtd_dev *devs;     /* scalable mode: PASID structures */
-	struct vtd_page iq;       /* invalidation queue, one page */
-	struct vtd_page status;   /* invalidation-wait status word */
-	unsigned int iq_desc;     /* descriptor bytes: 16, or 32 in scalable mode */
-	unsigned int iq_entries;  /* descriptors in the queue */
-	unsigned int iq_tail;     /* next free descriptor slot */
-	uint32_t wait_seq;
-};
 
 static int rd32(struct iommudrv_vtd *v, uint64_t off, uint32_t *val)
 {
@@ -166,12 +112,12 @@ static int gcmd(struct iommudrv_vtd *v, uint32_t bit, int on, uint32_t want)
 	return poll32(v, VTD_GSTS_REG, bit, want);
 }
 
-static int page_alloc(struct iommudrv_vtd *v, struct vtd_page *p)
+int vtd_page_alloc(struct iommudrv_vtd *v, struct vtd_page *p)
 {
 	return v->mem.alloc_table(v->mem.ctx, VTD_PAGE_LG2, &p->cpu, &p->oa);
 }
 
-static void page_free(struct iommudrv_vtd *v, struct vtd_page *p)
+void vtd_page_free(struct iommudrv_vtd *v, struct vtd_page *p)
 {
 	if (p->cpu)
 		v->mem.free_table(v->mem.ctx, p->cpu, p->oa, VTD_PAGE_LG2);
@@ -179,24 +125,15 @@ static void page_free(struct iommudrv_vtd *v, struct vtd_page *p)
 }
 
 /*
- * Store one qword of a structure the unit reads (root, context and PASID
- * entries, queue descriptors). When the unit's walks do not snoop the CPU
- * caches (ECAP.C = 0, 10.4.3) the line is written back so the unit sees it;
- * the caller's full fence before the doorbell orders the write-back.
+ * Store one qword of a structure the unit reads. Without page-walk
+ * coherency the caller writes the entry back (vtd_wb) once it is whole.
  */
-static void put64(struct iommudrv_vtd *v, void *base, unsigned int idx,
-		  uint64_t val)
+void vtd_put64(void *base, unsigned int idx, uint64_t val)
 {
-	uint64_t *p = (uint64_t *)base + idx;
-
-	__atomic_store_n(p, val, __ATOMIC_RELEASE);
-#if defined(__x86_64__) || defined(__i386__)
-	if (!(v->ecap & VTD_ECAP_C))
-		__builtin_ia32_clflush(p);
-#endif
+	__atomic_store_n((uint64_t *)base + idx, val, __ATOMIC_RELEASE);
 }
 
-static uint64_t load64(const void *base, unsigned int idx)
+uint64_t vtd_load64(const void *base, unsigned int idx)
 {
 	return __atomic_load_n((const uint64_t *)base + idx, __ATOMIC_ACQUIRE);
 }
@@ -224,8 +161,8 @@ static int qi_check_error(struct iommudrv_vtd *v)
  * number to the status page; return once the number has landed, which
  * means every earlier descriptor has completed (6.5.2.8).
  */
-static int qi_submit(struct iommudrv_vtd *v, const uint64_t (*desc)[2],
-		     unsigned int nr)
+static int qi_submit_one(struct iommudrv_vtd *v, const uint64_t (*desc)[2],
+			 unsigned int nr)
 {
 	uint64_t end;
 	uint32_t seq;
@@ -269,11 +206,12 @@ static int qi_submit(struct iommudrv_vtd *v, const uint64_t (*desc)[2],
 		/* A 256-bit descriptor's upper half stays zero here. */
 		unsigned int q = v->iq_tail * (v->iq_desc / 8);
 
-		put64(v, v->iq.cpu, q, lo);
-		put64(v, v->iq.cpu, q + 1, hi);
+		/* The unit snoops the queue: no write-back (10.4.3 C). */
+		vtd_put64(v->iq.cpu, q, lo);
+		vtd_put64(v->iq.cpu, q + 1, hi);
 		if (v->iq_desc > 16) {
-			put64(v, v->iq.cpu, q + 2, 0);
-			put64(v, v->iq.cpu, q + 3, 0);
+			vtd_put64(v->iq.cpu, q + 2, 0);
+			vtd_put64(v->iq.cpu, q + 3, 0);
 		}
 		v->iq_tail = (v->iq_tail + 1) & (v->iq_entries - 1);
 	}
@@ -292,6 +230,19 @@ static int qi_submit(struct iommudrv_vtd *v, const uint64_t (*desc)[2],
 			return -ETIMEDOUT;
 	}
 	return qi_check_error(v);
+}
+
+/* Any number of descriptors, in batches that fit the queue. */
+int vtd_qi_submit(struct iommudrv_vtd *v, const uint64_t (*desc)[2],
+		  unsigned int nr)
+{
+	unsigned int batch = v->iq_entries / 2, i;
+	int ret = 0;
+
+	for (i = 0; i < nr && !ret; i += batch)
+		ret = qi_submit_one(v, desc + i,
+				    nr - i < batch ? nr - i : batch);
+	return ret;
 }
 
 static uint64_t iotlb_drain_qi(struct iommudrv_vtd *v)
@@ -338,15 +289,115 @@ static int flush_write_buffer(struct iommudrv_vtd *v)
 	return gcmd(v, VTD_GCMD_WBF, 1, 0);
 }
 
+struct vtd_att *vtd_att_find(struct iommudrv_vtd *v, uint16_t sid,
+			     uint32_t pasid)
+{
+	struct vtd_att *a;
+
+	for (a = v->atts; a; a = a->next)
+		if (a->live && a->sid == sid && a->pasid == pasid)
+			return a;
+	return NULL;
+}
+
+int vtd_att_set(struct iommudrv_vtd *v, uint16_t sid, uint32_t pasid,
+		uint16_t did, const struct vtd_dom *dom)
+{
+	struct vtd_att *a;
+
+	for (a = v->atts; a; a = a->next)
+		if (a->sid == sid && a->pasid == pasid)
+			break;
+	if (!a) {
+		a = calloc(1, sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		a->sid = sid;
+		a->pasid = pasid;
+		a->next = v->atts;
+		v->atts = a;
+	}
+	if (dom) {
+		a->did = did;
+		a->fs = (uint8_t)!!dom->fs;
+		a->levels = (uint8_t)dom->levels;
+		a->root_oa = dom->root_oa;
+		a->live = 1;
+	}
+	return 0;
+}
+
+void vtd_att_del(struct iommudrv_vtd *v, uint16_t sid, uint32_t pasid)
+{
+	struct vtd_att **pp, *a;
+
+	for (pp = &v->atts; (a = *pp); pp = &a->next) {
+		if (a->sid == sid && a->pasid == pasid) {
+			*pp = a->next;
+			free(a);
+			return;
+		}
+	}
+}
+
+/*
+ * One attachment's IOTLB entries: second stage and legacy by DID (IOTLB
+ * invalidation, 6.5.2.3: in scalable mode it covers second-stage and
+ * pass-through entries), first stage by DID and PASID (PASID-based IOTLB
+ * invalidation, 6.5.2.4).
+ */
+void vtd_att_iotlb_desc(struct iommudrv_vtd *v, uint16_t did, uint32_t pasid,
+			int fs, uint64_t d[2])
+{
+	if (fs)
+		d[0] = VTD_QI_PIOTLB | VTD_QI_PIOTLB_PASID |
+		       VTD_QI_PIOTLB_DID(did) | VTD_QI_PASID(pasid);
+	else
+		d[0] = VTD_QI_IOTLB | VTD_QI_IOTLB_DOMAIN |
+		       VTD_QI_IOTLB_DID(did) | iotlb_drain_qi(v);
+	d[1] = 0;
+}
+
+static unsigned int nr_atts(struct iommudrv_vtd *v)
+{
+	unsigned int n = 0;
+
+	for (struct vtd_att *a = v->atts; a; a = a->next)
+		n++;
+	return n;
+}
+
+/*
+ * Everything: context cache, in scalable mode the PASID cache, the IOTLB,
+ * and each first-stage PASID's entries (a global IOTLB invalidation is
+ * not documented to reach them, 6.5.2.3).
+ */
 static int inval_global(struct iommudrv_vtd *v)
 {
 	if (v->use_qi) {
-		const uint64_t d[2][2] = {
-			{ VTD_QI_CC | VTD_QI_CC_GLOBAL, 0 },
-			{ VTD_QI_IOTLB | VTD_QI_IOTLB_GLOBAL | iotlb_drain_qi(v),
-			  0 },
-		};
-		return qi_submit(v, d, 2);
+		uint64_t (*d)[2];
+		unsigned int n = 0;
+		int ret;
+
+		d = calloc(3 + nr_atts(v), sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		d[n][0] = VTD_QI_CC | VTD_QI_CC_GLOBAL;
+		d[n++][1] = 0;
+		if (v->scalable) {
+			d[n][0] = VTD_QI_PC | VTD_QI_PC_GLOBAL;
+			d[n++][1] = 0;
+		}
+		d[n][0] = VTD_QI_IOTLB | VTD_QI_IOTLB_GLOBAL |
+			  iotlb_drain_qi(v);
+		d[n++][1] = 0;
+		for (struct vtd_att *a = v->atts; a; a = a->next)
+			if (a->live && a->fs)
+				vtd_att_iotlb_desc(v, a->did, a->pasid, 1,
+						   d[n++]);
+		ret = vtd_qi_submit(v, (const uint64_t (*)[2])d, n);
+		free(d);
+		return ret;
 	}
 	int ret = reg_ctx_inval(v, VTD_CCMD_GLOBAL);
 
@@ -354,30 +405,21 @@ static int inval_global(struct iommudrv_vtd *v)
 }
 
 /*
- * After a context entry changed: that device's context-cache entry, in
- * scalable mode the domain's PASID-cache entries, then the domain's IOTLB
- * (6.5.3.3 / 6.5.3.4 order).
+ * Legacy mode, after a context entry changed: that device's context-cache
+ * entry, then the domain's IOTLB (6.5.3.3 order).
  */
 static int inval_context(struct iommudrv_vtd *v, uint16_t sid, uint16_t did)
 {
 	if (v->use_qi) {
-		const uint64_t d[3][2] = {
+		const uint64_t d[2][2] = {
 			{ VTD_QI_CC | VTD_QI_CC_DEVICE | VTD_QI_CC_DID(did) |
 				  VTD_QI_CC_SID(sid),
 			  0 },
-			{ VTD_QI_PC | VTD_QI_PC_DOMAIN | VTD_QI_PC_DID(did), 0 },
 			{ VTD_QI_IOTLB | VTD_QI_IOTLB_DOMAIN |
 				  VTD_QI_IOTLB_DID(did) | iotlb_drain_qi(v),
 			  0 },
 		};
-		if (!v->scalable) {
-			const uint64_t l[2][2] = {
-				{ d[0][0], 0 },
-				{ d[2][0], 0 },
-			};
-			return qi_submit(v, l, 2);
-		}
-		return qi_submit(v, d, 3);
+		return vtd_qi_submit(v, d, 2);
 	}
 	int ret = reg_ctx_inval(v, VTD_CCMD_DEVICE | VTD_CCMD_DID(did) |
 				       VTD_CCMD_SID(sid));
@@ -386,18 +428,44 @@ static int inval_context(struct iommudrv_vtd *v, uint16_t sid, uint16_t did)
 						      VTD_IOTLB_DID(did), 0);
 }
 
+/* Write back the tables of every domain attached with did (vtd-wb.c). */
+static int wb_did_tables(struct iommudrv_vtd *v, uint16_t did,
+			 uint64_t start, uint64_t last)
+{
+	for (struct vtd_att *a = v->atts; a; a = a->next) {
+		struct vtd_dom dom = { a->root_oa, a->levels, 0, a->fs };
+		struct vtd_att *b;
+		int ret;
+
+		if (!a->live || a->did != did)
+			continue;
+		for (b = v->atts; b != a; b = b->next)
+			if (b->live && b->did == did &&
+			    b->root_oa == a->root_oa)
+				break;
+		if (b != a)
+			continue; /* that domain is done already */
+		ret = vtd_wb_tables(v, &dom, start, last);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int do_flush(struct iommudrv_vtd *v, uint16_t did,
 		    const struct iommupt_gather *g)
 {
-	int ret = flush_write_buffer(v);
-	uint64_t start, last, addr = 0;
-	unsigned int am = 0;
-	int page = 0, ih;
+	uint64_t start, last, addr = 0, (*d)[2];
+	unsigned int am = 0, n = 0;
+	int page = 0, ih, ss = !v->scalable, ret;
 
+	if (iommupt_gather_empty(g))
+		return flush_write_buffer(v);
+	ret = wb_did_tables(v, did, g->start, g->last);
+	if (!ret)
+		ret = flush_write_buffer(v);
 	if (ret)
 		return ret;
-	if (iommupt_gather_empty(g))
-		return 0;
 	/* Non-present -> present needs no invalidation unless CAP.CM (6.1). */
 	if (g->flags == IOMMUPT_GATHER_MAPPED && !(v->cap & VTD_CAP_CM))
 		return 0;
@@ -422,24 +490,55 @@ static int do_flush(struct iommudrv_vtd *v, uint16_t did,
 	/* Unlinked tables: paging-structure caches must go too (IH = 0). */
 	ih = !(g->flags & IOMMUPT_GATHER_TABLES);
 
-	if (v->use_qi) {
-		uint64_t d[1][2];
-
-		if (page) {
-			d[0][0] = VTD_QI_IOTLB | VTD_QI_IOTLB_PAGE |
-				  VTD_QI_IOTLB_DID(did) | iotlb_drain_qi(v);
-			d[0][1] = addr | am | (ih ? VTD_QI_IOTLB_IH : 0);
-		} else {
-			d[0][0] = VTD_QI_IOTLB | VTD_QI_IOTLB_DOMAIN |
-				  VTD_QI_IOTLB_DID(did) | iotlb_drain_qi(v);
-			d[0][1] = 0;
-		}
-		return qi_submit(v, d, 1);
+	if (!v->use_qi) {
+		if (page)
+			return reg_iotlb_inval(v, VTD_IOTLB_PAGE |
+						       VTD_IOTLB_DID(did),
+					       addr | am | (ih ? VTD_IVA_IH : 0));
+		return reg_iotlb_inval(v, VTD_IOTLB_DOMAIN | VTD_IOTLB_DID(did),
+				       0);
 	}
-	if (page)
-		return reg_iotlb_inval(v, VTD_IOTLB_PAGE | VTD_IOTLB_DID(did),
-				       addr | am | (ih ? VTD_IVA_IH : 0));
-	return reg_iotlb_inval(v, VTD_IOTLB_DOMAIN | VTD_IOTLB_DID(did), 0);
+	d = calloc(1 + nr_atts(v), sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	/* First stage: each PASID attached with did (6.5.2.4). */
+	for (struct vtd_att *a = v->atts; a; a = a->next) {
+		struct vtd_att *b;
+
+		if (!a->live || a->did != did)
+			continue;
+		if (!a->fs) {
+			ss = 1;
+			continue;
+		}
+		for (b = v->atts; b != a; b = b->next)
+			if (b->live && b->fs && b->did == did &&
+			    b->pasid == a->pasid)
+				break;
+		if (b != a)
+			continue;
+		if (page) {
+			d[n][0] = VTD_QI_PIOTLB | VTD_QI_PIOTLB_PAGE |
+				  VTD_QI_PIOTLB_DID(did) |
+				  VTD_QI_PASID(a->pasid);
+			d[n++][1] = addr | am | (ih ? VTD_QI_PIOTLB_IH : 0);
+		} else {
+			vtd_att_iotlb_desc(v, did, a->pasid, 1, d[n++]);
+		}
+	}
+	/* Second stage, legacy, or a DID nothing is attached with. */
+	if (ss || !n) {
+		if (page) {
+			d[n][0] = VTD_QI_IOTLB | VTD_QI_IOTLB_PAGE |
+				  VTD_QI_IOTLB_DID(did) | iotlb_drain_qi(v);
+			d[n++][1] = addr | am | (ih ? VTD_QI_IOTLB_IH : 0);
+		} else {
+			vtd_att_iotlb_desc(v, did, 0, 0, d[n++]);
+		}
+	}
+	ret = vtd_qi_submit(v, (const uint64_t (*)[2])d, n);
+	free(d);
+	return ret;
 }
 
 /* ---- faults ------------------------------------------------------------ */
@@ -449,21 +548,33 @@ static uint32_t vtd_reason(uint32_t fr)
 	switch (fr) {
 	case VTD_FR_WRITE:
 	case VTD_FR_READ:
+	case VTD_FR_FS_NP:
 		return IOMMUDRV_FAULT_TRANSLATION;
+	case VTD_FR_FS_PRIV:
+	case VTD_FR_FS_WRITE:
+		return IOMMUDRV_FAULT_PERMISSION;
 	case VTD_FR_BEYOND_AGAW:
+	case VTD_FR_FS_CANONICAL:
 		return IOMMUDRV_FAULT_ADDR_SIZE;
 	case VTD_FR_ROOT_NP:
 	case VTD_FR_CTX_NP:
+	case VTD_FR_PDIR_NP:
+	case VTD_FR_PTE_NP:
 		return IOMMUDRV_FAULT_NO_DEVICE;
 	case VTD_FR_CTX_INVALID:
 	case VTD_FR_ROOT_RSVD:
 	case VTD_FR_CTX_RSVD:
 	case VTD_FR_SS_RSVD:
 	case VTD_FR_TT_BLOCKED:
+	case VTD_FR_PTE_INVALID:
+	case VTD_FR_FS_RSVD:
 		return IOMMUDRV_FAULT_BAD_ENTRY;
 	case VTD_FR_SS_ACCESS:
 	case VTD_FR_ROOT_ACCESS:
 	case VTD_FR_CTX_ACCESS:
+	case VTD_FR_PDIR_ACCESS:
+	case VTD_FR_PTE_ACCESS:
+	case VTD_FR_FS_ACCESS:
 		return IOMMUDRV_FAULT_WALK_ABORT;
 	default:
 		return IOMMUDRV_FAULT_OTHER;
@@ -645,10 +756,23 @@ int iommudrv_vtd_create(const struct iommupt_mmio *mmio,
 	memcpy(&v->mem, mem,
 	       mem->sz < sizeof(v->mem) ? mem->sz : sizeof(v->mem));
 	pthread_mutex_init(&v->lock, NULL);
+	v->flush_range = vtd_wb_default;
 	if (opts) {
 		v->unit = opts->unit;
 		v->flags = opts->flags;
+		if (opts->sz >= offsetof(struct iommudrv_vtd_opts, flush_ctx) +
+				       sizeof(void *) &&
+		    opts->flush_range) {
+			v->flush_range = opts->flush_range;
+			v->flush_ctx = opts->flush_ctx;
+		}
 	}
+	ret = -EINVAL;
+	if ((v->flags & ~(uint32_t)(IOMMUDRV_VTD_NO_QI | IOMMUDRV_VTD_LEGACY |
+				    IOMMUDRV_VTD_SCALABLE)) ||
+	    ((v->flags & IOMMUDRV_VTD_SCALABLE) &&
+	     (v->flags & (IOMMUDRV_VTD_NO_QI | IOMMUDRV_VTD_LEGACY))))
+		goto fail;
 
 	ret = rd32(v, VTD_VER_REG, &v->version);
 	if (!ret)
@@ -667,19 +791,33 @@ int iommudrv_vtd_create(const struct iommupt_mmio *mmio,
 	v->frcd_off = VTD_CAP_FRO(v->cap) * 16;
 	v->nr_frcd = VTD_CAP_NFR(v->cap);
 	v->use_qi = (v->ecap & VTD_ECAP_QI) && !(v->flags & IOMMUDRV_VTD_NO_QI);
-	v->scalable = v->use_qi && (v->ecap & VTD_ECAP_SMTS) &&
-		      (v->ecap & VTD_ECAP_SLTS) &&
-		      !(v->flags & IOMMUDRV_VTD_LEGACY);
+	v->scalable = !!(v->flags & IOMMUDRV_VTD_SCALABLE);
+	/* Scalable mode needs SMTS and the queue (6.5.2, 256-bit descriptors). */
+	if (v->scalable && (!v->use_qi || !(v->ecap & VTD_ECAP_SMTS) ||
+			    !(v->ecap & (VTD_ECAP_SLTS | VTD_ECAP_FLTS)))) {
+		ret = -EOPNOTSUPP;
+		goto fail;
+	}
+	v->nr_pasids = 1;
+	if (v->scalable && (v->ecap & VTD_ECAP_PASID)) {
+		unsigned int bits = VTD_ECAP_PSS(v->ecap);
+		uint64_t n = (uint64_t)VTD_PDIR_ENTRIES * VTD_PASIDS_PER_TABLE;
+
+		if (bits < 32 && (1ull << bits) < n)
+			n = 1ull << bits;
+		v->nr_pasids = (unsigned int)n;
+	}
 	v->iq_desc = v->scalable ? VTD_IQ_DESC_SIZE_SM : VTD_IQ_DESC_SIZE;
 	v->iq_entries = VTD_PAGE / v->iq_desc;
 
-	ret = page_alloc(v, &v->root);
+	ret = vtd_page_alloc(v, &v->root);
 	if (!ret && v->use_qi)
-		ret = page_alloc(v, &v->iq);
+		ret = vtd_page_alloc(v, &v->iq);
 	if (!ret && v->use_qi)
-		ret = page_alloc(v, &v->status);
+		ret = vtd_page_alloc(v, &v->status);
 	if (ret)
 		goto fail;
+	vtd_wb(v, v->root.cpu, VTD_PAGE);
 	*out = v;
 	return 0;
 fail:
@@ -708,20 +846,19 @@ void iommudrv_vtd_destroy(struct iommudrv_vtd *v)
 	if (v->enabled)
 		disable_unit(v);
 	for (i = 0; i < VTD_NR_BUS; i++) {
-		page_free(v, &v->ctx[i][0]);
-		page_free(v, &v->ctx[i][1]);
+		vtd_page_free(v, &v->ctx[i][0]);
+		vtd_page_free(v, &v->ctx[i][1]);
 	}
-	while (v->devs) {
-		struct vtd_dev *d = v->devs;
+	vtd_sm_free(v);
+	while (v->atts) {
+		struct vtd_att *a = v->atts;
 
-		v->devs = d->next;
-		page_free(v, &d->pdir);
-		page_free(v, &d->ptbl);
-		free(d);
+		v->atts = a->next;
+		free(a);
 	}
-	page_free(v, &v->root);
-	page_free(v, &v->iq);
-	page_free(v, &v->status);
+	vtd_page_free(v, &v->root);
+	vtd_page_free(v, &v->iq);
+	vtd_page_free(v, &v->status);
 	pthread_mutex_destroy(&v->lock);
 	free(v);
 }
@@ -729,7 +866,7 @@ void iommudrv_vtd_destroy(struct iommudrv_vtd *v)
 /* ---- attach / detach -------------------------------------------------- */
 
 static int attach_legacy(struct iommudrv_vtd *v, uint16_t sid,
-			 const struct iommupt_domain_info *info, uint16_t did)
+			 const struct vtd_dom *dom, uint16_t did)
 {
 	unsigned int bus = sid >> 8, devfn = sid & 0xff;
 	struct vtd_page *ct = &v->ctx[bus][0];
@@ -737,23 +874,31 @@ static int attach_legacy(struct iommudrv_vtd *v, uint16_t sid,
 	int ret;
 
 	if (!ct->cpu) {
-		ret = page_alloc(v, ct);
+		ret = vtd_page_alloc(v, ct);
 		if (ret)
 			return ret;
+		vtd_wb(v, ct->cpu, VTD_PAGE);
 		/* 9.1: root entry low qword = context table | P. */
-		put64(v, v->root.cpu, bus * 2 + 1, 0);
-		put64(v, v->root.cpu, bus * 2, ct->oa | VTD_RE_P);
+		vtd_put64(v->root.cpu, bus * 2 + 1, 0);
+		vtd_put64(v->root.cpu, bus * 2, ct->oa | VTD_RE_P);
+		vtd_wb(v, (uint64_t *)v->root.cpu + bus * 2, 16);
 	}
+	ret = vtd_att_set(v, sid, VTD_LEGACY_PASID, did, NULL);
+	if (!ret)
+		ret = vtd_wb_tables(v, dom, 0, ~0ull);
+	if (ret)
+		return ret;
 
-	old_lo = load64(ct->cpu, devfn * 2);
-	old_hi = load64(ct->cpu, devfn * 2 + 1);
+	old_lo = vtd_load64(ct->cpu, devfn * 2);
+	old_hi = vtd_load64(ct->cpu, devfn * 2 + 1);
 	if (old_lo & VTD_CE_LO_P) {
 		/*
 		 * 6.5.3.3: a present entry is torn down (P = 0) and
 		 * invalidated before it is rewritten, so the unit never sees
 		 * half of each.
 		 */
-		put64(v, ct->cpu, devfn * 2, 0);
+		vtd_put64(ct->cpu, devfn * 2, 0);
+		vtd_wb(v, (uint64_t *)ct->cpu + devfn * 2, 16);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		ret = flush_write_buffer(v);
 		if (!ret)
@@ -761,10 +906,13 @@ static int attach_legacy(struct iommudrv_vtd *v, uint16_t sid,
 		if (ret)
 			return ret;
 	}
+	vtd_att_set(v, sid, VTD_LEGACY_PASID, did, dom);
 	/* 9.3: AW and DID in the high qword first, then P in the low one. */
-	put64(v, ct->cpu, devfn * 2 + 1,
-		VTD_CE_HI_AW(info->levels - 2) | VTD_CE_HI_DID(did));
-	put64(v, ct->cpu, devfn * 2, info->root_oa | VTD_CE_LO_TT_SS | VTD_CE_LO_P);
+	vtd_put64(ct->cpu, devfn * 2 + 1,
+		  VTD_CE_HI_AW(dom->aw) | VTD_CE_HI_DID(did));
+	vtd_put64(ct->cpu, devfn * 2,
+		  dom->root_oa | VTD_CE_LO_TT_SS | VTD_CE_LO_P);
+	vtd_wb(v, (uint64_t *)ct->cpu + devfn * 2, 16);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	ret = flush_write_buffer(v);
 	if (ret)
@@ -773,164 +921,160 @@ static int attach_legacy(struct iommudrv_vtd *v, uint16_t sid,
 	return inval_context(v, sid, did);
 }
 
-static struct vtd_dev *find_dev(struct iommudrv_vtd *v, uint16_t sid)
+static uint64_t ss_pgsizes(const struct iommudrv_vtd *v)
 {
-	struct vtd_dev *d;
-
-	for (d = v->devs; d; d = d->next)
-		if (d->sid == sid)
-			return d;
-	return NULL;
+	return (1ull << 12) |
+	       (VTD_CAP_SLLPS(v->cap) & 1 ? 1ull << 21 : 0) |
+	       (VTD_CAP_SLLPS(v->cap) & 2 ? 1ull << 30 : 0);
 }
 
-/* Scalable mode: the context table (half) holding devfn, made on demand. */
-static int sm_context_table(struct iommudrv_vtd *v, unsigned int bus,
-			    unsigned int half, struct vtd_page **out)
+/* 3.6: first stage has 4K and 2M pages, 1G with CAP.FL1GP. */
+static uint64_t fs_pgsizes(const struct iommudrv_vtd *v)
 {
-	struct vtd_page *ct = &v->ctx[bus][half];
-	int ret;
-
-	if (!ct->cpu) {
-		ret = page_alloc(v, ct);
-		if (ret)
-			return ret;
-		/* 9.2: LCTP/LP in the low qword, UCTP/UP in the high one. */
-		put64(v, v->root.cpu, bus * 2 + half, ct->oa | VTD_RE_P);
-	}
-	*out = ct;
-	return 0;
+	return (1ull << 12) | (1ull << 21) |
+	       (v->cap & VTD_CAP_FL1GP ? 1ull << 30 : 0);
 }
 
-static int attach_scalable(struct iommudrv_vtd *v, uint16_t sid,
-			   const struct iommupt_domain_info *info,
-			   uint16_t did)
+static void *oa_cpu(struct iommudrv_vtd *v, uint64_t oa)
 {
-	unsigned int bus = sid >> 8, devfn = sid & 0xff;
-	unsigned int ce = (devfn & 0x7f) * 4; /* qword index of the entry */
-	struct vtd_page *ct;
-	struct vtd_dev *d;
-	uint64_t old;
-	int ret;
-
-	ret = sm_context_table(v, bus, devfn >> 7, &ct);
-	if (ret)
-		return ret;
-	d = find_dev(v, sid);
-	if (!d) {
-		d = calloc(1, sizeof(*d));
-		if (!d)
-			return -ENOMEM;
-		ret = page_alloc(v, &d->pdir);
-		if (!ret)
-			ret = page_alloc(v, &d->ptbl);
-		if (ret) {
-			page_free(v, &d->pdir);
-			free(d);
-			return ret;
-		}
-		d->sid = sid;
-		d->next = v->devs;
-		v->devs = d;
-	}
-
-	old = load64(ct->cpu, ce);
-	if (old & VTD_SMCE_Q0_P) {
-		/* Tear down and invalidate before rewriting (6.5.3.3). */
-		uint16_t old_did = (uint16_t)load64(d->ptbl.cpu, 1);
-
-		put64(v, ct->cpu, ce, 0);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		ret = inval_context(v, sid, old_did);
-		if (ret)
-			return ret;
-	}
-	/* 9.6: PASID entry 0 (RID_PASID): DID, then type, AW, table, P. */
-	put64(v, d->ptbl.cpu, 0, 0);
-	put64(v, d->ptbl.cpu, 1, VTD_PTE_Q1_DID(did));
-	put64(v, d->ptbl.cpu, 0,
-		info->root_oa | VTD_PTE_Q0_PGTT_SS |
-			VTD_PTE_Q0_AW(info->levels - 2) | VTD_PTE_Q0_P);
-	/* 9.5: directory entry 0 covers PASIDs 0-63. */
-	put64(v, d->pdir.cpu, 0, d->ptbl.oa | VTD_PDE_P);
-	/* 9.4: RID_PASID 0; a 128-entry directory (PDTS 0). */
-	put64(v, ct->cpu, ce + 1, VTD_SMCE_Q1_RID_PASID(0));
-	put64(v, ct->cpu, ce + 2, 0);
-	put64(v, ct->cpu, ce + 3, 0);
-	put64(v, ct->cpu, ce, d->pdir.oa | VTD_SMCE_Q0_PDTS(0) | VTD_SMCE_Q0_P);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return inval_context(v, sid, did);
+	if (v->mem.oa_to_cpu)
+		return v->mem.oa_to_cpu(v->mem.ctx, oa);
+	return (void *)(uintptr_t)(oa + (uint64_t)v->mem.cpu_offset);
 }
 
-int iommudrv_vtd_attach(struct iommudrv_vtd *v, uint16_t sid,
-			struct iommupt_domain *dom, uint16_t did)
+/* Whether the unit, in its mode, can walk dom's tables. */
+static int check_domain(struct iommudrv_vtd *v, struct iommupt_domain *d,
+			uint16_t did, struct vtd_dom *dom)
 {
 	IOMMUPT_OPTS(iommupt_domain_info, info);
-	uint64_t hw_pgsizes;
-	int ret;
+	unsigned int sagaw = VTD_CAP_SAGAW(v->cap);
+	int ret = iommupt_domain_get_info(d, &info);
 
-	if (!v || !dom)
-		return -EINVAL;
-	ret = iommupt_domain_get_info(dom, &info);
 	if (ret)
 		return ret;
-	if (info.format != IOMMUPT_FMT_VTD_SS || info.root_size_lg2 != 12)
+	memset(dom, 0, sizeof(*dom));
+	if (info.root_size_lg2 != 12)
 		return -EOPNOTSUPP;
-	/* SAGAW bit n-2 <=> n-level tables (10.4.2); context AW = n - 2. */
-	if (info.levels < 3 || info.levels > 5 ||
-	    !(VTD_CAP_SAGAW(v->cap) & (1u << (info.levels - 2))))
+	if (info.format == IOMMUPT_FMT_VTD_SS) {
+		/* SAGAW bit n-2 <=> n-level tables (10.4.2); AW = n - 2. */
+		if (info.levels < 3 || info.levels > 5 ||
+		    !(sagaw & (1u << (info.levels - 2))) ||
+		    (v->scalable && !(v->ecap & VTD_ECAP_SLTS)) ||
+		    (info.pgsize_bitmap & ~ss_pgsizes(v)))
+			return -EOPNOTSUPP;
+		dom->aw = info.levels - 2;
+	} else if (info.format == IOMMUPT_FMT_X86_64) {
+		/* Scalable mode only (9.6 PGTT 001b); FSPM 4 or 5 levels. */
+		if (!v->scalable || !(v->ecap & VTD_ECAP_FLTS) ||
+		    (info.levels != 4 &&
+		     !(info.levels == 5 && (v->cap & VTD_CAP_FL5LP))) ||
+		    (info.pgsize_bitmap & ~fs_pgsizes(v)))
+			return -EOPNOTSUPP;
+		dom->fs = 1;
+		for (unsigned int aw = 0; aw < 5; aw++)
+			if (sagaw & (1u << aw))
+				dom->aw = aw;
+	} else {
 		return -EOPNOTSUPP;
-	hw_pgsizes = (1ull << 12) |
-		     (VTD_CAP_SLLPS(v->cap) & 1 ? 1ull << 21 : 0) |
-		     (VTD_CAP_SLLPS(v->cap) & 2 ? 1ull << 30 : 0);
-	if (info.pgsize_bitmap & ~hw_pgsizes)
-		return -EOPNOTSUPP;
+	}
 	if (did >= (1u << (4 + 2 * VTD_CAP_ND(v->cap))) ||
 	    (did == 0 && (v->cap & VTD_CAP_CM)))
 		return -ERANGE; /* 10.4.2 ND; DID 0 is reserved under CM */
+	/* Write-back walks the tables through this driver's provider. */
+	if (vtd_noncoherent(v) && !oa_cpu(v, info.root_oa))
+		return -EINVAL;
+	dom->root_oa = info.root_oa;
+	dom->levels = info.levels;
+	return 0;
+}
 
+int iommudrv_vtd_attach(struct iommudrv_vtd *v, uint16_t sid,
+			struct iommupt_domain *d, uint16_t did)
+{
+	struct vtd_dom dom;
+	int ret;
+
+	if (!v || !d)
+		return -EINVAL;
+	ret = check_domain(v, d, did, &dom);
+	if (ret)
+		return ret;
 	pthread_mutex_lock(&v->lock);
-	ret = v->scalable ? attach_scalable(v, sid, &info, did)
-			  : attach_legacy(v, sid, &info, did);
+	ret = v->scalable ? vtd_sm_attach(v, sid, VTD_RID_PASID, &dom, did)
+			  : attach_legacy(v, sid, &dom, did);
 	pthread_mutex_unlock(&v->lock);
+	return ret;
+}
+
+int iommudrv_vtd_attach_pasid(struct iommudrv_vtd *v, uint16_t sid,
+			      uint32_t pasid, struct iommupt_domain *d,
+			      uint16_t did)
+{
+	struct vtd_dom dom;
+	int ret;
+
+	if (!v || !d)
+		return -EINVAL;
+	if (!v->scalable || !(v->ecap & VTD_ECAP_PASID))
+		return -EOPNOTSUPP;
+	if (pasid == VTD_RID_PASID || pasid >= v->nr_pasids)
+		return -ERANGE;
+	ret = check_domain(v, d, did, &dom);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&v->lock);
+	ret = vtd_sm_attach(v, sid, pasid, &dom, did);
+	pthread_mutex_unlock(&v->lock);
+	return ret;
+}
+
+static int detach_legacy(struct iommudrv_vtd *v, uint16_t sid)
+{
+	unsigned int bus = sid >> 8, devfn = sid & 0xff;
+	struct vtd_page *ct = &v->ctx[bus][0];
+	uint64_t hi;
+	int ret;
+
+	if (!ct->cpu || !(vtd_load64(ct->cpu, devfn * 2) & VTD_CE_LO_P))
+		return -ENOENT;
+	hi = vtd_load64(ct->cpu, devfn * 2 + 1);
+	vtd_put64(ct->cpu, devfn * 2, 0);
+	vtd_put64(ct->cpu, devfn * 2 + 1, 0);
+	vtd_wb(v, (uint64_t *)ct->cpu + devfn * 2, 16);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ret = flush_write_buffer(v);
+	if (!ret)
+		ret = inval_context(v, sid, (uint16_t)(hi >> 8));
+	if (!ret)
+		vtd_att_del(v, sid, VTD_LEGACY_PASID);
 	return ret;
 }
 
 int iommudrv_vtd_detach(struct iommudrv_vtd *v, uint16_t sid)
 {
-	unsigned int bus = sid >> 8, devfn = sid & 0xff;
-	struct vtd_page *ct;
-	uint64_t hi;
 	int ret;
 
 	if (!v)
 		return -EINVAL;
 	pthread_mutex_lock(&v->lock);
-	if (v->scalable) {
-		unsigned int ce = (devfn & 0x7f) * 4;
-		struct vtd_dev *d = find_dev(v, sid);
+	ret = v->scalable ? vtd_sm_detach_all(v, sid) : detach_legacy(v, sid);
+	pthread_mutex_unlock(&v->lock);
+	return ret;
+}
 
-		ct = &v->ctx[bus][devfn >> 7];
-		if (!ct->cpu || !d || !(load64(ct->cpu, ce) & VTD_SMCE_Q0_P)) {
-			ret = -ENOENT;
-			goto out;
-		}
-		hi = load64(d->ptbl.cpu, 1) << 8; /* DID, placed as in legacy */
-		put64(v, ct->cpu, ce, 0);
-	} else {
-		ct = &v->ctx[bus][0];
-		if (!ct->cpu || !(load64(ct->cpu, devfn * 2) & VTD_CE_LO_P)) {
-			ret = -ENOENT;
-			goto out;
-		}
-		hi = load64(ct->cpu, devfn * 2 + 1);
-		put64(v, ct->cpu, devfn * 2, 0);
-		put64(v, ct->cpu, devfn * 2 + 1, 0);
-	}
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	ret = flush_write_buffer(v);
-	if (!ret)
-		ret = inval_context(v, sid, (uint16_t)(hi >> 8));
-out:
+int iommudrv_vtd_detach_pasid(struct iommudrv_vtd *v, uint16_t sid,
+			      uint32_t pasid)
+{
+	int ret;
+
+	if (!v)
+		return -EINVAL;
+	if (!v->scalable)
+		return -EOPNOTSUPP;
+	if (pasid == VTD_RID_PASID || pasid >= v->nr_pasids)
+		return -ERANGE;
+	pthread_mutex_lock(&v->lock);
+	ret = vtd_sm_detach(v, sid, pasid);
 	pthread_mutex_unlock(&v->lock);
 	return ret;
 }
@@ -997,15 +1141,24 @@ int iommudrv_vtd_get_info(struct iommudrv_vtd *v,
 		if (VTD_CAP_SAGAW(v->cap) & (1u << (n - 2)))
 			r.levels_mask |= 1u << n;
 	r.mgaw = VTD_CAP_MGAW(v->cap);
-	r.pgsize_bitmap = (1ull << 12) |
-			  (VTD_CAP_SLLPS(v->cap) & 1 ? 1ull << 21 : 0) |
-			  (VTD_CAP_SLLPS(v->cap) & 2 ? 1ull << 30 : 0);
+	r.pgsize_bitmap = ss_pgsizes(v);
 	r.nr_domains = 1u << (4 + 2 * VTD_CAP_ND(v->cap));
 	r.nr_fault_records = v->nr_frcd;
 	r.queued_inval = (uint32_t)v->use_qi;
 	r.scalable = !!(v->ecap & VTD_ECAP_SMTS);
 	r.scalable_mode = (uint32_t)v->scalable;
 	r.caching_mode = !!(v->cap & VTD_CAP_CM);
+	r.coherent = !!(v->ecap & VTD_ECAP_C);
+	if (v->scalable) {
+		if (v->ecap & VTD_ECAP_FLTS) {
+			r.fs_levels_mask = 1u << 4;
+			if (v->cap & VTD_CAP_FL5LP)
+				r.fs_levels_mask |= 1u << 5;
+			r.fs_pgsize_bitmap = fs_pgsizes(v);
+		}
+		r.ss_supported = !!(v->ecap & VTD_ECAP_SLTS);
+		r.nr_pasids = v->nr_pasids;
+	}
 	memcpy(info, &r, info->sz < sizeof(r) ? info->sz : sizeof(r));
 	return 0;
 }

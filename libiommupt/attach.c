@@ -8,6 +8,15 @@
  * Every step that can fail (record, ID, identity maps) happens before the
  * device is linked in, and is undone on failure: a failed attach leaves
  * the domain, the unit's IDs and the device as they were.
+ *
+ * A restored domain (restore.c) has no devices yet but its blob records
+ * the reserved regions of those it had. They are held by a holder: a
+ * device object on the domain's list with no unit, which no caller can
+ * reach. Map, unmap, the IOVA allocator, attach and serialize see its
+ * regions as those of any attached device, so they stay enforced and the
+ * identity maps in the restored tables count as identity maps. A device
+ * attached later with a region the holder has takes it over; the holder
+ * goes when it has none left, or with the domain.
  */
 #include "domains-int.h"
 
@@ -222,7 +231,7 @@ IOMMUPT_API int iommupt_domain_set_needs(struct iommupt_domain *d,
 	old = d->needs;
 	d->needs = needs;
 	for (struct iommupt_device *dev = d->devs; dev; dev = dev->dom_next) {
-		if (!unit_serves(dev->unit, d)) {
+		if (dev->unit && !unit_serves(dev->unit, d)) {
 			d->needs = old;
 			return -PT_EINVAL;
 		}
@@ -451,6 +460,54 @@ static int attach_prepare(struct iommupt_device *dev, struct iommupt_domain *d,
 	return 0;
 }
 
+/* The holder of a restored domain's recorded regions, or NULL. */
+static struct iommupt_device *resv_holder(struct iommupt_domain *d)
+{
+	for (struct iommupt_device *dev = d->devs; dev; dev = dev->dom_next)
+		if (!dev->unit)
+			return dev;
+	return NULL;
+}
+
+static void holder_free(struct iommupt_domain *d, struct iommupt_device *h)
+{
+	pt_obj_free(&d->mem, h->resv);
+	pt_obj_free(&d->mem, h);
+}
+
+/*
+ * dev, now attached, takes over each region the holder has the same of
+ * (one each: two devices with one region recorded it twice).
+ */
+static void holder_hand_over(struct iommupt_domain *d,
+			     const struct iommupt_device *dev)
+{
+	struct iommupt_device *h = resv_holder(d), **pp;
+
+	if (!h)
+		return;
+	for (uint32_t i = 0; i < dev->nr_resv && h->nr_resv; i++) {
+		const struct iommupt_resv_region *a = &dev->resv[i];
+
+		for (uint32_t j = 0; j < h->nr_resv; j++) {
+			const struct iommupt_resv_region *b = &h->resv[j];
+
+			if (a->start != b->start || a->last != b->last ||
+			    a->type != b->type || a->flags != b->flags)
+				continue;
+			h->resv[j] = h->resv[--h->nr_resv];
+			d->nr_resv--;
+			break;
+		}
+	}
+	if (h->nr_resv)
+		return;
+	for (pp = &d->devs; *pp != h; pp = &(*pp)->dom_next)
+		;
+	*pp = h->dom_next;
+	holder_free(d, h);
+}
+
 static void attach_link(struct iommupt_device *dev, struct iommupt_domain *d,
 			struct pt_dom_unit *rec)
 {
@@ -459,6 +516,31 @@ static void attach_link(struct iommupt_device *dev, struct iommupt_domain *d,
 	dev->dom_next = d->devs;
 	d->devs = dev;
 	d->nr_resv += dev->nr_resv;
+	holder_hand_over(d, dev);
+}
+
+int pt_attach_restore_resv(struct iommupt_domain *d,
+			   struct iommupt_resv_region *r, uint32_t n)
+{
+	struct iommupt_device *h;
+
+	if (!n) {
+		pt_obj_free(&d->mem, r);
+		return 0;
+	}
+	h = pt_obj_alloc(&d->mem, sizeof(*h));
+	if (!h) {
+		pt_obj_free(&d->mem, r);
+		return -PT_ENOMEM;
+	}
+	pt_zero(h, sizeof(*h));
+	h->dom = d;
+	h->resv = r;
+	h->nr_resv = n;
+	h->dom_next = d->devs;
+	d->devs = h;
+	d->nr_resv += n;
+	return 0;
 }
 
 /* Unlink dev from its domain, unmap what only it needed, drop the ID. */
@@ -542,6 +624,8 @@ void pt_attach_domain_teardown(struct iommupt_domain *d)
 		d->devs = dev->dom_next;
 		dev->dom_next = NULL;
 		dev->dom = NULL;
+		if (!dev->unit)
+			holder_free(d, dev);
 	}
 	d->nr_resv = 0;
 	while (d->units)

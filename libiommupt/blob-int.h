@@ -56,12 +56,21 @@ enum pt_blob_sec {
 
 #define PT_BLOB_CONFIG_LEN 40
 
+/* Byte by byte in general; one unaligned access where the host is LE. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PT_BLOB_HOST_LE 1
+#endif
+
 static inline uint64_t pt_get64(const unsigned char *p)
 {
 	uint64_t v = 0;
 
+#ifdef PT_BLOB_HOST_LE
+	__builtin_memcpy(&v, p, 8);
+#else
 	for (int i = 7; i >= 0; i--)
 		v = (v << 8) | p[i];
+#endif
 	return v;
 }
 
@@ -78,8 +87,12 @@ static inline uint16_t pt_get16(const unsigned char *p)
 
 static inline void pt_put64(unsigned char *p, uint64_t v)
 {
+#ifdef PT_BLOB_HOST_LE
+	__builtin_memcpy(p, &v, 8);
+#else
 	for (int i = 0; i < 8; i++, v >>= 8)
 		p[i] = (unsigned char)v;
+#endif
 }
 
 static inline void pt_put32(unsigned char *p, uint32_t v)

@@ -76,6 +76,16 @@ struct iommupt_device {
 	struct iommupt_resv_region *resv;
 };
 
+/*
+ * Restore (restore.c): hold the n regions at r (allocated from d's
+ * provider; taken over, freed on error) for the restored domain d until
+ * devices attached with the same regions take them over (attach.c).
+ * Returns 0 or -ENOMEM.
+ */
+PT_INTERNAL int pt_attach_restore_resv(struct iommupt_domain *d,
+				       struct iommupt_resv_region *r,
+				       uint32_t n);
+
 /* Region validity shared by set_resv and the parser. */
 PT_INTERNAL bool pt_resv_valid(const struct iommupt_resv_region *r);
 /* The IOVA range an identity region occupies in d: rounded out to pages. */

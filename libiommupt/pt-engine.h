@@ -305,6 +305,40 @@ static bool pt_table_is_empty(const pt_dom *d, unsigned int lvl,
 }
 
 /*
+ * The bulk-unmap loop above the leaf level: clear the one-item leaves from
+ * table[idx] (one) on, and the holes between them, up to item end or the
+ * first table or multi-item leaf. Items up to end lie wholly inside the
+ * range, so a hole there is ours (a map of it by another thread would
+ * overlap this unmap): writing 0 over it changes nothing and saves a
+ * branch. Returns the index
+ * where it stopped and adds the bytes unmapped to *bytes; its own locals
+ * keep the count in a register.
+ */
+static unsigned int pt_unmap_leaf_run(pt_dom *d, uint64_t *table,
+				      unsigned int lvl, unsigned int idx,
+				      unsigned int end, uint64_t *bytes)
+{
+	const unsigned int shift = fmt_item_shift(d, lvl);
+	unsigned int i;
+	uint64_t n = 0;
+
+	for (i = idx; i <= end; i++) {
+		uint64_t e = pt_load(&table[i]);
+		unsigned int present = fmt_present(d, lvl, e);
+		/* Bitwise, not short-circuit: one branch per item. */
+		unsigned int other = (unsigned int)fmt_is_table(d, lvl, e) |
+				     (fmt_leaf_size_lg2(d, lvl, e) != shift);
+
+		if (present & other)
+			break;
+		pt_store(&table[i], 0);
+		n += present;
+	}
+	*bytes += n << shift;
+	return i;
+}
+
+/*
  * Clear every leaf inside [iova, last] (the caller has made sure no leaf
  * straddles the ends) and unlink tables whose span lies inside the range.
  * With prune_only, leaves are left alone and only tables that are empty and
@@ -324,15 +358,15 @@ static uint64_t pt_unmap_level(pt_dom *d, uint64_t *table, unsigned int lvl,
 		 * range (checked before, or the range ends on a table edge),
 		 * so every present item in it goes: the bulk-unmap loop.
 		 */
-		uint64_t n = ((last - iova) >> shift) + 1;
+		uint64_t n = ((last - iova) >> shift) + 1, cleared = 0;
 
 		for (uint64_t i = 0; i < n; i++) {
 			if (fmt_present(d, 0, pt_load(&table[idx + i]))) {
 				pt_store(&table[idx + i], 0);
-				bytes += 1ull << shift;
+				cleared++;
 			}
 		}
-		return bytes;
+		return cleared << shift;
 	}
 	for (;;) {
 		uint64_t e = pt_load(&table[idx]);
@@ -355,6 +389,30 @@ static uint64_t pt_unmap_level(pt_dom *d, uint64_t *table, unsigned int lvl,
 				pt_store(&table[idx], 0);
 				pt_table_free_gather(d, lvl - 1, child, child_oa, g);
 			}
+		} else if (!prune_only &&
+			   fmt_leaf_size_lg2(d, lvl, e) == shift) {
+			/*
+			 * A run of one-item leaves (2M pages at level 1): the
+			 * bulk-unmap loop of level 0, until the range ends or
+			 * a table or a multi-item leaf needs the general path.
+			 * Each leaf here lies wholly inside the range: none
+			 * straddles its ends (checked before). The run stops
+			 * at the last item wholly inside the range: one cut by
+			 * the end is a hole or a table, and another thread may
+			 * be mapping the rest of it.
+			 */
+			unsigned int end = pt_index(d, lvl, last);
+			unsigned int i;
+
+			if (pt_span_last(last, shift) != last && end > idx)
+				end--;
+			i = pt_unmap_leaf_run(d, table, lvl, idx, end, &bytes);
+
+			n = i - idx;
+			step_last = pt_span_last(iova + ((uint64_t)(n - 1) << shift),
+						 shift);
+			if (step_last > last)
+				step_last = last;
 		} else if (!prune_only) {
 			unsigned int size_lg2 = fmt_leaf_size_lg2(d, lvl, e);
 
@@ -828,6 +886,22 @@ static bool pt_in_sorted(const uint64_t *a, uint64_t n, uint64_t key)
  * table OA; pass 2 (report_alias) reports pointers to tables reached twice
  * and does not descend into them again.
  */
+/*
+ * An item with the bits hardware may set in it cleared: the items of a
+ * multi-item leaf must agree in everything else.
+ */
+static inline uint64_t pt_hw_normal(const pt_dom *d, unsigned int lvl,
+				    uint64_t e)
+{
+#ifdef PT_FMT_HW_NORMAL
+	return fmt_hw_normal(d, lvl, e);
+#else
+	(void)d;
+	(void)lvl;
+	return e;
+#endif
+}
+
 static void pt_validate_level(pt_dom *d, struct pt_validate *v,
 			      const uint64_t *table, uint64_t table_oa,
 			      unsigned int lvl, uint64_t base)
@@ -907,7 +981,8 @@ static void pt_validate_level(pt_dom *d, struct pt_validate *v,
 				uint64_t want = pt_load(&table[first]) +
 					(idx - first) * fmt_leaf_step(d, lvl, size_lg2);
 
-				if (first + items > n || e != want)
+				if (first + items > n ||
+				    pt_hw_normal(d, lvl, e) != pt_hw_normal(d, lvl, want))
 					pt_report(v, IOMMUPT_BAD_CONTIG, lvl, iova,
 						  table_oa, (unsigned int)idx, e,
 						  "contiguous run with inconsistent items");
@@ -915,7 +990,8 @@ static void pt_validate_level(pt_dom *d, struct pt_validate *v,
 				for (uint64_t i = 1; idx == first && i < items &&
 				     first + items <= n; i++) {
 					want = e + i * fmt_leaf_step(d, lvl, size_lg2);
-					if (pt_load(&table[first + i]) != want) {
+					if (pt_hw_normal(d, lvl, pt_load(&table[first + i])) !=
+					    pt_hw_normal(d, lvl, want)) {
 						pt_report(v, IOMMUPT_BAD_CONTIG, lvl,
 							  pt_fix_iova(d, base + ((first + i) << shift)),
 							  table_oa, (unsigned int)(first + i),

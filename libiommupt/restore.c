@@ -6,7 +6,10 @@
  * table page is allocated or adopted, and the result passes the engine's
  * validate (reserved bits, leaf alignment, contiguous runs, OA range).
  * Allocations never follow a count from the blob that its length does not
- * cover.
+ * cover. The reserved regions it records are checked against the restored
+ * tables (identity regions mapped 1:1, nothing mapped in the others) and
+ * then held for the domain until devices attached with them take them
+ * over (attach.c).
  */
 #include <iommupt/serialize.h>
 
@@ -21,6 +24,8 @@ struct pt_blob {
 	const unsigned char *dirty;   /* 16 bytes or NULL */
 	const unsigned char *ids;     /* nids x 8 bytes */
 	uint32_t nids;
+	const unsigned char *resv;    /* nresv x 24 bytes */
+	uint32_t nresv;
 	const unsigned char *tables;  /* TABLES body after the count */
 	uint64_t tables_len;
 	uint64_t npages;
@@ -94,6 +99,8 @@ static int pt_blob_parse(const unsigned char *b, uint64_t len,
 			    (blen - 8) / 24 != pt_get32(body) ||
 			    (blen - 8) % 24)
 				return -PT_EINVAL;
+			bl->nresv = pt_get32(body);
+			bl->resv = body + 8;
 			break;
 		case PT_SEC_TABLES:
 			if (bl->mode != IOMMUPT_SERIALIZE_COPY || blen < 8)
@@ -249,6 +256,12 @@ static int pt_build_page(struct iommupt_domain *d, struct pt_reader *r,
 	uint64_t at = r->off;
 
 	r->off += n * 8;
+	if (lvl == 0) {
+		/* Checked already, and no table pointer here: a plain copy. */
+		for (uint64_t i = 0; i < n; i++)
+			pt_store(&table[i], pt_get64(r->p + at + i * 8));
+		return 0;
+	}
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t e = pt_get64(r->p + at + i * 8), fake = 0, oa;
 		void *cpu;
@@ -489,6 +502,127 @@ out:
 	return rc;
 }
 
+/* ---------------------------------------------------- reserved regions */
+
+/* Region i of the RESV section. */
+static void pt_resv_get(const struct pt_blob *bl, uint32_t i,
+			struct iommupt_resv_region *r)
+{
+	const unsigned char *p = bl->resv + 24 * (uint64_t)i;
+
+	r->start = pt_get64(p);
+	r->last = pt_get64(p + 8);
+	r->type = pt_get32(p + 16);
+	r->flags = pt_get32(p + 20);
+}
+
+struct pt_resv_probe {
+	uint64_t next;  /* first IOVA not yet seen identity-mapped */
+	bool wrapped;   /* a leaf reached the end of the 64-bit space */
+};
+
+/* Identity region: leaves back to back from its start, each 1:1, RW. */
+static int pt_resv_identity_leaf(void *ctx, const struct iommupt_leaf *l)
+{
+	struct pt_resv_probe *p = ctx;
+	uint64_t end = l->iova + (1ull << l->size_lg2);
+
+	if (p->wrapped || l->iova > p->next || l->oa != l->iova ||
+	    (l->prot & (IOMMUPT_READ | IOMMUPT_WRITE)) !=
+		    (IOMMUPT_READ | IOMMUPT_WRITE))
+		return 1;
+	if (end == 0)
+		p->wrapped = true;
+	else if (end > p->next)
+		p->next = end;
+	return 0;
+}
+
+/* Reserved and MSI regions: any leaf there is wrong. */
+static int pt_resv_any_leaf(void *ctx, const struct iommupt_leaf *l)
+{
+	(void)ctx;
+	(void)l;
+	return 1;
+}
+
+/* Whether a leaf lies in [s, l] in any contiguous part of the aperture. */
+static bool pt_resv_mapped(struct iommupt_domain *d, uint64_t s, uint64_t l)
+{
+	uint64_t part[2][2];
+	unsigned int nparts = 1, bits = d->ias_lg2;
+
+	part[0][0] = 0;
+	part[0][1] = UINT64_MAX;
+	if (bits < 64) {
+		uint64_t half = 1ull << (bits - 1);
+
+		switch (d->va_layout) {
+		case IOMMUPT_VA_SIGNEXT:
+			part[0][1] = half - 1;
+			part[1][0] = (uint64_t)0 - half;
+			part[1][1] = UINT64_MAX;
+			nparts = 2;
+			break;
+		case IOMMUPT_VA_UPPER:
+			part[0][0] = (uint64_t)0 - (1ull << bits);
+			break;
+		default:
+			part[0][1] = (1ull << bits) - 1;
+			break;
+		}
+	}
+	for (unsigned int i = 0; i < nparts; i++) {
+		uint64_t a = s > part[i][0] ? s : part[i][0];
+		uint64_t b = l < part[i][1] ? l : part[i][1];
+
+		if (a <= b && d->ops->walk(d, a, b, pt_resv_any_leaf, NULL))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The recorded regions must fit the restored tables as an attached
+ * device's do: identity regions mapped 1:1 read/write in full, nothing
+ * mapped in reserved and MSI regions. Then the domain holds them.
+ * Checks everything before it allocates. Returns 0, -EINVAL, -ENOMEM.
+ */
+static int pt_restore_resv(struct iommupt_domain *d, const struct pt_blob *bl)
+{
+	struct iommupt_resv_region *copy;
+
+	if (!bl->nresv)
+		return 0;
+	for (uint32_t i = 0; i < bl->nresv; i++) {
+		struct iommupt_resv_region r;
+		uint64_t s, l;
+
+		pt_resv_get(bl, i, &r);
+		if (!pt_resv_valid(&r))
+			return -PT_EINVAL;
+		pt_resv_dom_range(d, &r, &s, &l);
+		if (r.type != IOMMUPT_RESV_IDENTITY) {
+			if (pt_resv_mapped(d, s, l))
+				return -PT_EINVAL;
+			continue;
+		}
+		struct pt_resv_probe p = { .next = s };
+
+		if (l - s + 1 == 0 || !pt_in_aperture(d, s, l) ||
+		    d->ops->walk(d, s, l, pt_resv_identity_leaf, &p) ||
+		    (!p.wrapped && p.next <= l))
+			return -PT_EINVAL;
+	}
+	/* Bounded by the blob: 24 bytes each there. */
+	copy = pt_obj_alloc(&d->mem, (size_t)bl->nresv * sizeof(*copy));
+	if (!copy)
+		return -PT_ENOMEM;
+	for (uint32_t i = 0; i < bl->nresv; i++)
+		pt_resv_get(bl, i, &copy[i]);
+	return pt_attach_restore_resv(d, copy, bl->nresv);
+}
+
 /* ------------------------------------------------------------------ API */
 
 IOMMUPT_API int iommupt_domain_restore(const void *buf, size_t len,
@@ -557,6 +691,9 @@ IOMMUPT_API int iommupt_domain_restore(const void *buf, size_t len,
 	}
 	d->dirty_enabled = pt_get32(bl.dirty) != 0;
 	d->dirty_max_bitmap = pt_get64(bl.dirty + 8);
+	rc = pt_restore_resv(d, &bl);
+	if (rc)
+		goto fail;
 	for (uint32_t i = 0; opts && opts->units && i < bl.nids; i++) {
 		uint32_t u = pt_get32(bl.ids + 8 * i);
 

@@ -74,6 +74,12 @@ static void pt_w_table(struct pt_writer *w, const struct iommupt_domain *d,
 	unsigned char *page = pt_w_reserve(w, n * 8);
 
 	w->next_page++;
+	if (lvl == 0) {
+		/* No table pointer at the leaf level: a plain copy. */
+		for (uint64_t i = 0; page && i < n; i++)
+			pt_put64(page + i * 8, pt_load(&table[i]));
+		return;
+	}
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t e = pt_load(&table[i]), child_oa = 0;
 		int kind = d->ops->entry_kind(d, lvl, e, &child_oa);

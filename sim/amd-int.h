@@ -79,6 +79,8 @@ struct amd_unit {
 	uint64_t cmd_head, cmd_tail, evt_head, evt_tail;
 	uint64_t status;
 	bool cmd_stopped;     /* an illegal command stopped the buffer */
+	bool evt_stopped;     /* the log overflowed: off until EventLogEn
+			       * is set again (2.5.1) */
 	uint64_t tlb_sizes;   /* page sizes ever put in the IOTLB */
 
 	struct sim_cache iotlb_c;

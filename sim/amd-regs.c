@@ -35,7 +35,7 @@ static uint64_t status_value(const struct amd_unit *a)
 {
 	uint64_t s = a->status;
 
-	if (a->control & IOMMUSIM_AMD_CTRL_EVTLOG_EN)
+	if ((a->control & IOMMUSIM_AMD_CTRL_EVTLOG_EN) && !a->evt_stopped)
 		s |= IOMMUSIM_AMD_STS_EVTLOG_RUN;
 	if ((a->control & IOMMUSIM_AMD_CTRL_CMDBUF_EN) && !a->cmd_stopped)
 		s |= IOMMUSIM_AMD_STS_CMDBUF_RUN;
@@ -72,6 +72,10 @@ static void control_write(struct amd_unit *a, uint64_t val)
 	uint64_t old = a->control;
 
 	a->control = val & CTRL_MODELLED;
+	/* 2.5.1: setting EventLogEn again restarts logging after overflow */
+	if ((a->control & IOMMUSIM_AMD_CTRL_EVTLOG_EN) &&
+	    !(old & IOMMUSIM_AMD_CTRL_EVTLOG_EN))
+		a->evt_stopped = false;
 	/* 3.4.3: enabling the command buffer (re)starts fetching at head */
 	if ((a->control & IOMMUSIM_AMD_CTRL_CMDBUF_EN) &&
 	    !(old & IOMMUSIM_AMD_CTRL_CMDBUF_EN)) {
@@ -204,7 +208,10 @@ static uint64_t buf_bytes(uint64_t reg)
 
 /*
  * 2.5: append an event at the tail. The log is full when the entry after
- * the tail is the head: the event is lost and EventOverflow set.
+ * the tail is the head: the event is lost, EventOverflow set, and logging
+ * stops (EventLogRun clear) until software restarts it by setting
+ * EventLogEn again (2.5.1, "Event Log Restart Procedure": event logging
+ * is disabled when the event log overflows).
  */
 bool amd_log_event(struct amd_unit *a, const uint64_t ev[2])
 {
@@ -213,8 +220,13 @@ bool amd_log_event(struct amd_unit *a, const uint64_t ev[2])
 
 	if (!(a->control & IOMMUSIM_AMD_CTRL_EVTLOG_EN))
 		return false;
+	if (a->evt_stopped) {
+		a->u.st.fault_overflows++; /* logging is off: lost */
+		return false;
+	}
 	if (next == a->evt_head % size) {
 		a->status |= IOMMUSIM_AMD_STS_EVT_OVERFLOW;
+		a->evt_stopped = true;
 		a->u.st.fault_overflows++;
 		return false;
 	}

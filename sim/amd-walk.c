@@ -141,51 +141,27 @@ uint32_t amd_check_access(const struct amd_req *rq, uint32_t prot,
 	return 0;
 }
 
-/* Page-directory cache: key (kind and DomainID, PASID, IOVA prefix). */
-static void pdc_key(const struct amd_dte *dte, uint8_t kind, uint32_t pasid,
-		    uint64_t iova, unsigned int lvl, uint64_t key[3])
-{
-	key[0] = dte->did | (uint64_t)kind << 32;
-	key[1] = pasid;
-	key[2] = iova >> (PG + 9 * lvl);
-}
-
-/* Deepest cached pointer to a table below top; returns its level. */
+/*
+ * Page directory caches (xlate.c), tagged (DomainID | kind << 32, PASID):
+ * the deepest cached pointer to a table below top; returns its level.
+ */
 static unsigned int pdc_probe(struct amd_walker *w, const struct amd_dte *dte,
 			      uint8_t kind, uint32_t pasid, uint64_t iova,
 			      unsigned int top, uint64_t *table, uint64_t *acc)
 {
-	for (unsigned int l = 1; l < top && l <= AMD_PDC_LEVELS; l++) {
-		struct sim_cache *c = &w->a->pdc[l - 1];
-		struct sim_cache_entry *e;
-		uint64_t key[3];
-
-		if (!sim_cache_enabled(c))
-			continue;
-		pdc_key(dte, kind, pasid, iova, l, key);
-		w->cycles += c->latency;
-		e = sim_cache_find(c, key);
-		sim_cache_count(c, e != NULL);
-		if (e) {
-			*table = e->val[0];
-			*acc = e->val[1];
-			w->pdc_hit = true;
-			return l;
-		}
-	}
-	return top;
+	return sim_pwc_probe(w->a->pdc, AMD_PDC_LEVELS,
+			     dte->did | (uint64_t)kind << 32, pasid, iova, top,
+			     &w->cycles, table, acc, &w->pdc_hit);
 }
 
 static void pdc_fill(struct amd_walker *w, const struct amd_dte *dte,
 		     uint8_t kind, uint32_t pasid, uint64_t iova,
 		     unsigned int lvl, uint64_t table, uint64_t acc)
 {
-	uint64_t key[3], val[4] = { table, acc, 0, 0 };
-
-	if (!w->use_caches || !w->live || lvl < 1 || lvl > AMD_PDC_LEVELS)
-		return;
-	pdc_key(dte, kind, pasid, iova, lvl, key);
-	sim_cache_fill(&w->a->pdc[lvl - 1], key, val);
+	if (w->use_caches && w->live)
+		sim_pwc_fill(w->a->pdc, AMD_PDC_LEVELS,
+			     dte->did | (uint64_t)kind << 32, pasid, iova,
+			     lvl, table, acc);
 }
 
 static void fault(struct amd_out *out, uint32_t ev, uint32_t flags)

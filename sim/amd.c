@@ -6,7 +6,6 @@
  * the stale detector hook and the unit's creation.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "amd-int.h"
@@ -46,20 +45,13 @@ static void dte_unpack(const uint64_t val[4], struct amd_dte *d)
 }
 
 /*
- * IOTLB: key (DomainID | kind << 32, PASID, IOVA >> size | size << 58);
- * value (OA of the page, prot | size << 8 | dirty << 16). Any power of
- * two may be a page size (NextLevel 7), so a lookup probes the sizes the
+ * IOTLB (xlate.c): tags (DomainID | kind << 32, PASID). Any power of two
+ * may be a page size (NextLevel 7), so a lookup probes the sizes the
  * IOTLB has ever held.
  */
-#define TLB_SIZE_SHIFT 58
-#define TLB_PFN_MASK ((1ull << TLB_SIZE_SHIFT) - 1)
-
-static void tlb_key(uint32_t did, uint8_t kind, uint32_t pasid, uint64_t iova,
-		    unsigned int lg2, uint64_t key[3])
+static uint64_t tlb_tag(uint32_t did, uint8_t kind)
 {
-	key[0] = did | (uint64_t)kind << 32;
-	key[1] = pasid;
-	key[2] = (iova >> lg2) | (uint64_t)lg2 << TLB_SIZE_SHIFT;
+	return did | (uint64_t)kind << 32;
 }
 
 /* ---- invalidation primitives (2.4) ------------------------------------- */
@@ -69,7 +61,7 @@ struct inval_sel {
 	bool by_pasid;
 	uint32_t pasid;
 	uint64_t first, last;
-	unsigned int shift;   /* PDC: IOVA bits below the key */
+	unsigned int lvl;     /* PDC level */
 };
 
 static bool dte_match(void *p, const struct sim_cache_entry *e)
@@ -83,22 +75,13 @@ void amd_inval_dte(struct amd_unit *a, uint32_t devid)
 	sim_cache_inval(&a->dte_c, dte_match, &devid);
 }
 
-static bool range_hit(const struct inval_sel *s, uint64_t base,
-		      unsigned int lg2)
-{
-	uint64_t last = lg2 >= 64 ? UINT64_MAX : base + ((1ull << lg2) - 1);
-
-	return !(last < s->first || base > s->last);
-}
-
 static bool tlb_match(void *p, const struct sim_cache_entry *e)
 {
 	const struct inval_sel *s = p;
-	unsigned int lg2 = (unsigned int)(e->key[2] >> TLB_SIZE_SHIFT);
 
 	if (e->key[0] != s->tag || (s->by_pasid && e->key[1] != s->pasid))
 		return false;
-	return range_hit(s, (e->key[2] & TLB_PFN_MASK) << lg2, lg2);
+	return sim_tlb_in_range(e, s->first, s->last);
 }
 
 static bool pdc_match(void *p, const struct sim_cache_entry *e)
@@ -107,7 +90,7 @@ static bool pdc_match(void *p, const struct sim_cache_entry *e)
 
 	if (e->key[0] != s->tag || (s->by_pasid && e->key[1] != s->pasid))
 		return false;
-	return range_hit(s, e->key[2] << s->shift, s->shift);
+	return sim_pwc_in_range(e, s->lvl, s->first, s->last);
 }
 
 /*
@@ -119,8 +102,7 @@ void amd_inval_pages(struct amd_unit *a, uint32_t did, bool guest,
 		     uint32_t pasid, uint64_t first, uint64_t last, bool pde)
 {
 	struct inval_sel s = {
-		.tag = did | (uint64_t)(guest ? AMD_KIND_GUEST :
-					AMD_KIND_HOST) << 32,
+		.tag = tlb_tag(did, guest ? AMD_KIND_GUEST : AMD_KIND_HOST),
 		.by_pasid = guest, .pasid = pasid, .first = first, .last = last,
 	};
 
@@ -128,7 +110,7 @@ void amd_inval_pages(struct amd_unit *a, uint32_t did, bool guest,
 	if (!pde)
 		return;
 	for (unsigned int l = 1; l <= AMD_PDC_LEVELS; l++) {
-		s.shift = 12 + 9 * l;
+		s.lvl = l;
 		sim_cache_inval(&a->pdc[l - 1], pdc_match, &s);
 	}
 }
@@ -144,6 +126,14 @@ void amd_inval_all(struct amd_unit *a)
 
 /* ---- the DMA path ------------------------------------------------------ */
 
+static void xlate_of(const struct amd_out *o, struct iommusim_xlate *x)
+{
+	x->fault = o->event;
+	x->oa = o->event ? 0 : o->oa;
+	x->prot = o->event ? 0 : o->prot;
+	x->page_lg2 = o->page_lg2;
+}
+
 static void report_stale(struct amd_unit *a, const struct amd_req *rq,
 			 const struct amd_dte *dte, const struct amd_out *out,
 			 struct iommusim_dma_result *res)
@@ -155,17 +145,10 @@ static void report_stale(struct amd_unit *a, const struct amd_req *rq,
 	struct amd_dte fdte;
 	struct amd_out fresh;
 
-	r.cached.fault = out->event;
-	r.cached.oa = out->event ? 0 : out->oa;
-	r.cached.prot = out->event ? 0 : out->prot;
-	r.cached.page_lg2 = out->page_lg2;
+	xlate_of(out, &r.cached);
 	amd_translate_fresh(a, rq, &fdte, &fresh);
-	r.fresh.fault = fresh.event;
-	r.fresh.oa = fresh.event ? 0 : fresh.oa;
-	r.fresh.prot = fresh.event ? 0 : fresh.prot;
-	r.fresh.page_lg2 = fresh.page_lg2;
-	if (sim_stale_check(&a->u.stale, &r))
-		res->flags |= IOMMUSIM_RES_STALE;
+	xlate_of(&fresh, &r.fresh);
+	sim_xlate_stale(&a->u, &r, res);
 }
 
 /* Which table kind translates rq under dte, or 0 when none does. */
@@ -182,31 +165,23 @@ static bool tlb_lookup(struct amd_unit *a, struct amd_walker *w,
 		       const struct amd_dte *dte, const struct amd_req *rq,
 		       uint8_t kind, struct amd_out *out)
 {
-	uint32_t pasid = kind == AMD_KIND_GUEST && rq->has_pasid ?
-			 rq->pasid : 0;
-	struct sim_cache_entry *e = NULL;
-	uint64_t key[3];
+	struct sim_tlb_tag t = {
+		.tag0 = tlb_tag(dte->did, kind),
+		.tag1 = kind == AMD_KIND_GUEST && rq->has_pasid ? rq->pasid : 0,
+		.sizes = a->tlb_sizes,
+	};
+	struct sim_tlb_ent te;
 
-	if (sim_cache_enabled(&a->iotlb_c))
-		w->cycles += a->iotlb_c.latency;
-	for (unsigned int lg2 = 12; lg2 < 64 && !e; lg2++) {
-		if (!(a->tlb_sizes >> lg2 & 1))
-			continue;
-		tlb_key(dte->did, kind, pasid, rq->iova, lg2, key);
-		e = sim_cache_find(&a->iotlb_c, key);
-	}
-	/* A write to a page cached clean walks again to set D. */
-	if (e && rq->write && !((e->val[1] >> 16) & 1))
-		e = NULL;
-	sim_cache_count(&a->iotlb_c, e != NULL);
-	if (!e)
+	/* a write to a page cached clean walks again to set D */
+	if (!sim_tlb_lookup(&a->iotlb_c, &w->cycles, &t, rq->iova, rq->write,
+			    &te))
 		return false;
 	memset(out, 0, sizeof(*out));
 	out->kind = kind;
-	out->page_lg2 = (e->val[1] >> 8) & 0xff;
-	out->prot = e->val[1] & 0xff;
+	out->page_lg2 = te.page_lg2;
+	out->prot = te.prot;
 	out->dirty = true;
-	out->oa = e->val[0] | (rq->iova & ((1ull << out->page_lg2) - 1));
+	out->oa = te.oa;
 	out->evflags = amd_check_access(rq, out->prot, kind);
 	if (kind == AMD_KIND_GUEST)
 		out->evflags |= IOMMUSIM_AMD_EVF_GN;
@@ -220,15 +195,13 @@ static void tlb_fill(struct amd_unit *a, const struct amd_dte *dte,
 {
 	uint32_t pasid = out->kind == AMD_KIND_GUEST && rq->has_pasid ?
 			 rq->pasid : 0;
-	uint64_t key[3], val[4] = { 0 };
+	struct sim_tlb_ent te = {
+		.oa = out->oa, .prot = out->prot, .page_lg2 = out->page_lg2,
+		.dirty = out->dirty,
+	};
 
-	tlb_key(dte->did, out->kind, pasid, rq->iova, out->page_lg2, key);
-	val[0] = out->oa & ~((1ull << out->page_lg2) - 1);
-	val[1] = out->prot | (uint64_t)out->page_lg2 << 8 |
-		 (uint64_t)out->dirty << 16;
-	sim_cache_fill(&a->iotlb_c, key, val);
-	if (sim_cache_enabled(&a->iotlb_c))
-		a->tlb_sizes |= 1ull << out->page_lg2;
+	sim_tlb_fill(&a->iotlb_c, &a->tlb_sizes, tlb_tag(dte->did, out->kind),
+		     pasid, rq->iova, &te);
 }
 
 static int amd_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
@@ -253,18 +226,12 @@ static int amd_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
 	w.cycles = u->cyc.link;
 	if (!(a->control & IOMMUSIM_AMD_CTRL_IOMMU_EN)) {
 		/* 3.4.3: IommuEn clear: requests pass untranslated. */
-		res->oa = req->iova;
-		res->page_lg2 = 12;
-		res->flags |= IOMMUSIM_RES_BYPASS;
-		res->cycles = w.cycles + u->cyc.link;
+		sim_xlate_untranslated(u, req, res);
 		return 0;
 	}
 
 	/* Device table cache, then the device table (2.2.2). */
-	if (sim_cache_enabled(&a->dte_c))
-		w.cycles += a->dte_c.latency;
-	e = sim_cache_find(&a->dte_c, key);
-	sim_cache_count(&a->dte_c, e != NULL);
+	e = sim_cache_lookup(&a->dte_c, &w.cycles, key);
 	if (e) {
 		dte_unpack(e->val, &dte);
 		res->flags |= IOMMUSIM_RES_CTX_HIT;
@@ -295,55 +262,18 @@ static int amd_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
 	if (cached && u->stale.on)
 		report_stale(a, &rq, &dte, &out, res);
 
-	res->did = dte.did;
-	res->cycles = w.cycles + u->cyc.link;
-	if (out.event) {
-		res->fault = out.event;
+	if (sim_xlate_finish(u, res, &(struct sim_xlate_end){
+			.did = dte.did, .cycles = w.cycles, .fault = out.event,
+			.oa = out.oa, .page_lg2 = out.page_lg2,
+			.bypass = out.bypass }))
 		amd_log_fault(a, &rq, &dte, &out, res);
-	} else {
-		res->oa = out.oa;
-		res->page_lg2 = out.page_lg2;
-		if (out.bypass)
-			res->flags |= IOMMUSIM_RES_BYPASS;
-	}
 	return 0;
 }
 
 /* ---- unit ---------------------------------------------------------------- */
 
-static struct sim_cache *amd_cache(struct iommusim_unit *u, unsigned int kind,
-				   unsigned int level)
-{
-	struct amd_unit *a = (struct amd_unit *)u;
-
-	switch (kind) {
-	case IOMMUSIM_CACHE_IOTLB:
-		return &a->iotlb_c;
-	case IOMMUSIM_CACHE_PWC:
-		return level >= 1 && level <= AMD_PDC_LEVELS ?
-			&a->pdc[level - 1] : NULL;
-	case IOMMUSIM_CACHE_CONTEXT:
-		return &a->dte_c;
-	default:
-		return NULL;
-	}
-}
-
-static void amd_destroy(struct iommusim_unit *u)
-{
-	struct amd_unit *a = (struct amd_unit *)u;
-
-	sim_cache_fini(&a->iotlb_c);
-	for (unsigned int l = 0; l < AMD_PDC_LEVELS; l++)
-		sim_cache_fini(&a->pdc[l]);
-	sim_cache_fini(&a->dte_c);
-	free(a);
-}
-
 static const struct sim_unit_ops amd_ops = {
 	.dma = amd_dma,
-	.destroy = amd_destroy,
-	.cache = amd_cache,
 };
 
 IOMMUPT_API uint64_t iommusim_amd_default_efr(void)
@@ -355,17 +285,11 @@ IOMMUPT_API uint64_t iommusim_amd_default_efr(void)
 	       IOMMUSIM_AMD_EFR_HDSUP;
 }
 
-static bool cache_cfg_zero(const struct iommusim_cache_cfg *c)
-{
-	return !c->sets && !c->ways && !c->latency && !c->repl;
-}
-
 IOMMUPT_API int iommusim_amd_create(const struct iommusim_amd_opts *opts,
 				    struct iommusim_mem *mem,
 				    struct iommusim_unit **out)
 {
 	IOMMUPT_OPTS(iommusim_amd_opts, def);
-	struct iommusim_cache_cfg iotlb, dte;
 	struct amd_unit *a;
 	int rc = 0;
 
@@ -378,20 +302,17 @@ IOMMUPT_API int iommusim_amd_create(const struct iommusim_amd_opts *opts,
 		return -EINVAL;
 	if (opts->flags & ~(uint32_t)IOMMUSIM_AMD_NO_STALE_CHECK)
 		return -EINVAL;
-	iotlb = opts->iotlb;
-	dte = opts->dte;
-	if (cache_cfg_zero(&iotlb))
-		sim_cache_default_iotlb(&iotlb);
-	if (cache_cfg_zero(&dte))
-		sim_cache_default_context(&dte);
 
-	a = calloc(1, sizeof(*a));
+	a = (struct amd_unit *)sim_unit_alloc(sizeof(*a), &amd_ops, mem,
+					      &opts->cycles,
+					      !(opts->flags &
+						IOMMUSIM_AMD_NO_STALE_CHECK));
 	if (!a)
 		return -ENOMEM;
-	sim_unit_init(&a->u, &amd_ops, mem);
-	a->u.cyc = opts->cycles;
-	sim_cycles_fill(&a->u.cyc);
-	a->u.stale.on = !(opts->flags & IOMMUSIM_AMD_NO_STALE_CHECK);
+	a->u.caches = (struct sim_unit_caches){
+		.iotlb = &a->iotlb_c, .context = &a->dte_c, .pwc = a->pdc,
+		.pwc_levels = AMD_PDC_LEVELS,
+	};
 	a->efr = opts->efr ? opts->efr : iommusim_amd_default_efr();
 	a->haw = opts->haw ? opts->haw : 52;
 	a->flags = opts->flags;
@@ -401,18 +322,18 @@ IOMMUPT_API int iommusim_amd_create(const struct iommusim_amd_opts *opts,
 		 EFR_GATS(a->efr) > 1)
 		rc = -EINVAL;
 	if (!rc)
-		rc = sim_cache_init(&a->iotlb_c, &iotlb, opts->seed);
-	for (unsigned int l = 0; l < AMD_PDC_LEVELS && !rc; l++) {
-		struct iommusim_cache_cfg lc = opts->pdc;
-
-		if (cache_cfg_zero(&lc))
-			sim_cache_default_pwc(&lc, l + 1);
-		rc = sim_cache_init(&a->pdc[l], &lc, opts->seed + l + 1);
-	}
+		rc = sim_unit_cache_init(&a->iotlb_c, &opts->iotlb,
+					 IOMMUSIM_CACHE_IOTLB, 0, opts->seed);
+	for (unsigned int l = 0; l < AMD_PDC_LEVELS && !rc; l++)
+		rc = sim_unit_cache_init(&a->pdc[l], &opts->pdc,
+					 IOMMUSIM_CACHE_PWC, l + 1,
+					 opts->seed + l + 1);
 	if (!rc)
-		rc = sim_cache_init(&a->dte_c, &dte, opts->seed + 7);
+		rc = sim_unit_cache_init(&a->dte_c, &opts->dte,
+					 IOMMUSIM_CACHE_CONTEXT, 0,
+					 opts->seed + 7);
 	if (rc) {
-		amd_destroy(&a->u);
+		iommusim_unit_destroy(&a->u);
 		return rc;
 	}
 	amd_regs_init(a);

@@ -31,6 +31,10 @@ static uint32_t idr(const struct smmu_unit *s, unsigned int n)
 		/* SIDSIZE 5:0, SSIDSIZE 10:6, EVENTQS 20:16, CMDQS 25:21 */
 		return s->sid_bits | s->ssid_bits << 6 | Q_MAX_LG2 << 16 |
 		       Q_MAX_LG2 << 21;
+	case 3:
+		/* RIL 10: the range forms of the TLBI commands (4.4.1) are
+		 * executed (smmu-cmd.c), so they are advertised */
+		return 1u << 10;
 	case 5: {
 		/* OAS 2:0, GRAN4K 4, GRAN16K 5, GRAN64K 6 */
 		static const unsigned char enc[] = { 32, 36, 40, 42, 44, 48, 52 };
@@ -56,6 +60,7 @@ static uint32_t reg_read32(const struct smmu_unit *s, uint64_t off)
 	switch (off) {
 	case IOMMUSIM_SMMU_IDR0: return idr(s, 0);
 	case IOMMUSIM_SMMU_IDR1: return idr(s, 1);
+	case IOMMUSIM_SMMU_IDR3: return idr(s, 3);
 	case IOMMUSIM_SMMU_IDR5: return idr(s, 5);
 	case IOMMUSIM_SMMU_CR0:
 	case IOMMUSIM_SMMU_CR0ACK: return s->cr0;
@@ -110,10 +115,12 @@ static void reg_write32(struct smmu_unit *s, uint64_t off, uint32_t v)
 			smmu_cmd_run(s);
 		break;
 	case IOMMUSIM_SMMU_CR1:
-		s->cr1 = v & 0x3f;  /* table and queue cacheability: stored */
+		/* 6.3 SMMU_CR1: QUEUE_IC/OC/SH 5:0 and TABLE_IC/OC/SH
+		 * 11:6, stored only */
+		s->cr1 = v & 0xfff;
 		break;
 	case IOMMUSIM_SMMU_CR2:
-		s->cr2 = v & 0x7;   /* E2H, RECINVSID, PTM: stored */
+		s->cr2 = v & 0x7;   /* E2H, PTM stored; RECINVSID: smmu_log_fault */
 		break;
 	case IOMMUSIM_SMMU_GBPA:
 		s->gbpa = v & IOMMUSIM_SMMU_GBPA_ABORT;
@@ -267,8 +274,8 @@ static bool s1_record(const struct smmu_out *out, uint32_t ev)
 
 /*
  * 7.3: a translation or configuration event. dword 0: type 7:0, SSV 11,
- * SubstreamID 31:12, StreamID 63:32; dword 1: PnU 33, InD 34, RnW 35
- * (read), S2 39, CLASS 41:40; dword 2: the input address; dword 3: the
+ * SubstreamID 31:12, StreamID 63:32; dword 1: PnU 33 (privileged), InD 34,
+ * RnW 35 (read), S2 39, CLASS 41:40; dword 2: the input address; dword 3: the
  * IPA of stage 2 faults. Translation faults are recorded only when the
  * CD's R (stage 1) or the STE's S2R (stage 2) asks for it (5.2, 5.4).
  */
@@ -280,13 +287,19 @@ void smmu_log_fault(struct smmu_unit *s, const struct smmu_req *rq,
 
 	if (out->event == IOMMUSIM_SMMU_ABORT)
 		return; /* terminated without a record */
+	/* 7.3 C_BAD_STREAMID is recorded only with SMMU_CR2.RECINVSID */
+	if (out->event == IOMMUSIM_SMMU_EV_C_BAD_STREAMID &&
+	    !(s->cr2 & IOMMUSIM_SMMU_CR2_RECINVSID)) {
+		s->u.st.faults_suppressed++;
+		return;
+	}
 	if (s1_record(out, out->event) && out->suppress) {
 		s->u.st.faults_suppressed++;
 		return;
 	}
 	ev[0] = out->event | (rq->ssv ? BIT(11) | (uint64_t)rq->ssid << 12 : 0) |
 		(uint64_t)rq->sid << 32;
-	ev[1] = out->evt1 | (rq->priv ? 0 : IOMMUSIM_SMMU_EVT1_PNU) |
+	ev[1] = out->evt1 | (rq->priv ? IOMMUSIM_SMMU_EVT1_PNU : 0) |
 		(rq->write ? 0 : IOMMUSIM_SMMU_EVT1_RNW);
 	ev[2] = rq->iova;
 	ev[3] = out->ipa & ~0xfffull;

@@ -7,27 +7,16 @@
  * hook and the unit's creation.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "smmu-int.h"
 
 #define BIT(n) SMMU_BIT(n)
 
-/*
- * TLB: key (VMID | kind << 16, ASID or SMMU_ASID_GLOBAL,
- * VA >> size | size << 58); value (OA of the page, prot | size << 8 |
- * dirty << 16).
- */
-#define TLB_SIZE_SHIFT 58
-#define TLB_PFN_MASK (BIT(TLB_SIZE_SHIFT) - 1)
-
-static void tlb_key(uint32_t vmid, uint8_t kind, uint32_t asid, uint64_t va,
-		    unsigned int lg2, uint64_t key[3])
+/* TLB (xlate.c): tags (VMID | kind << 16, ASID or SMMU_ASID_GLOBAL). */
+static uint64_t tlb_tag(uint32_t vmid, uint8_t kind)
 {
-	key[0] = vmid | (uint64_t)kind << 16;
-	key[1] = asid;
-	key[2] = (va >> lg2) | (uint64_t)lg2 << TLB_SIZE_SHIFT;
+	return vmid | (uint64_t)kind << 16;
 }
 
 /* ---- invalidation primitives ----------------------------------------- */
@@ -74,9 +63,7 @@ void smmu_inval_cd(struct smmu_unit *s, uint32_t sid, bool all, uint32_t ssid)
 static bool tlb_match(void *p, const struct sim_cache_entry *e)
 {
 	const struct smmu_tlbi *t = p;
-	unsigned int lg2 = (unsigned int)(e->key[2] >> TLB_SIZE_SHIFT);
 	unsigned int kind = (unsigned int)(e->key[0] >> 16);
-	uint64_t base, last;
 
 	if (!(t->kinds & (1 << kind)))
 		return false;
@@ -85,11 +72,7 @@ static bool tlb_match(void *p, const struct sim_cache_entry *e)
 	if (t->by_asid && e->key[1] != t->asid &&
 	    !(t->asid_and_global && e->key[1] == SMMU_ASID_GLOBAL))
 		return false;
-	if (!t->by_range)
-		return true;
-	base = (e->key[2] & TLB_PFN_MASK) << lg2;
-	last = base + (BIT(lg2) - 1);
-	return !(last < t->first || base > t->last);
+	return !t->by_range || sim_tlb_in_range(e, t->first, t->last);
 }
 
 /* 4.4: the TLB invalidations select by VMID, kind, ASID and range. */
@@ -121,8 +104,7 @@ static void report_stale(struct smmu_unit *s, const struct smmu_req *rq,
 	xlate_of(out, &r.cached);
 	smmu_translate_fresh(s, rq, &fresh);
 	xlate_of(&fresh, &r.fresh);
-	if (sim_stale_check(&s->u.stale, &r))
-		res->flags |= IOMMUSIM_RES_STALE;
+	sim_xlate_stale(&s->u, &r, res);
 }
 
 static bool tlb_lookup(struct smmu_unit *s, struct smmu_walker *w,
@@ -132,40 +114,37 @@ static bool tlb_lookup(struct smmu_unit *s, struct smmu_walker *w,
 	uint32_t vmid = smmu_ste_vmid(cfg);
 	uint32_t asid = kind == SMMU_KIND_S2 ? 0 :
 			(uint32_t)SMMU_FIELD(cfg->cd[0], 63, 48);
-	struct sim_cache_entry *e = NULL;
-	uint64_t key[3];
+	/* stage 1 entries with nG clear match every ASID */
+	struct sim_tlb_tag t = {
+		.tag0 = tlb_tag(vmid, kind), .tag1 = asid,
+		.has_alt = kind != SMMU_KIND_S2, .alt_tag1 = SMMU_ASID_GLOBAL,
+		.sizes = s->tlb_sizes,
+	};
+	struct sim_tlb_ent te;
 
-	if (sim_cache_enabled(&s->tlb_c))
-		w->cycles += s->tlb_c.latency;
-	for (unsigned int lg2 = 12; lg2 < 64 && !e; lg2++) {
-		if (!(s->tlb_sizes >> lg2 & 1))
-			continue;
-		tlb_key(vmid, kind, asid, rq->iova, lg2, key);
-		e = sim_cache_find(&s->tlb_c, key);
-		if (!e && kind != SMMU_KIND_S2) {
-			key[1] = SMMU_ASID_GLOBAL;
-			e = sim_cache_find(&s->tlb_c, key);
-		}
-	}
 	/* a write to a clean page walks again for the dirty-state update */
-	if (e && rq->write && !((e->val[1] >> 16) & 1))
-		e = NULL;
-	sim_cache_count(&s->tlb_c, e != NULL);
-	if (!e)
+	if (!sim_tlb_lookup(&s->tlb_c, &w->cycles, &t, rq->iova, rq->write,
+			    &te))
 		return false;
 	memset(out, 0, sizeof(*out));
 	out->kind = kind;
 	out->vmid = vmid;
 	out->asid = asid;
-	out->page_lg2 = (e->val[1] >> 8) & 0xff;
-	out->prot = e->val[1] & 0xff;
+	out->page_lg2 = te.page_lg2;
+	out->prot = te.prot;
 	out->dirty = true;
-	out->oa = e->val[0] | (rq->iova & (BIT(out->page_lg2) - 1));
+	out->oa = te.oa;
 	if ((rq->write && !(out->prot & IOMMUPT_WRITE)) ||
 	    (!rq->write && !(out->prot & IOMMUPT_READ)) ||
 	    (!rq->priv && (out->prot & IOMMUPT_PRIV))) {
 		out->event = IOMMUSIM_SMMU_EV_F_PERMISSION;
 		out->evt1 = IOMMUSIM_SMMU_EVT1_CLASS(2);
+		/* 7.3 S2: a stage 2 entry's fault is a stage 2 fault, as on
+		 * the walk (and recorded by STE.S2R, not CD.R) */
+		if (kind == SMMU_KIND_S2) {
+			out->evt1 |= IOMMUSIM_SMMU_EVT1_S2;
+			out->ipa = rq->iova;
+		}
 	}
 	return true;
 }
@@ -173,17 +152,13 @@ static bool tlb_lookup(struct smmu_unit *s, struct smmu_walker *w,
 static void tlb_fill(struct smmu_unit *s, const struct smmu_req *rq,
 		     const struct smmu_out *out)
 {
-	uint64_t key[3], val[4] = { 0 };
+	struct sim_tlb_ent te = {
+		.oa = out->oa, .prot = out->prot, .page_lg2 = out->page_lg2,
+		.dirty = out->dirty,
+	};
 
-	tlb_key(out->vmid, out->kind,
-		out->global ? SMMU_ASID_GLOBAL : out->asid, rq->iova,
-		out->page_lg2, key);
-	val[0] = out->oa & ~(BIT(out->page_lg2) - 1);
-	val[1] = out->prot | (uint64_t)out->page_lg2 << 8 |
-		 (uint64_t)out->dirty << 16;
-	sim_cache_fill(&s->tlb_c, key, val);
-	if (sim_cache_enabled(&s->tlb_c))
-		s->tlb_sizes |= BIT(out->page_lg2);
+	sim_tlb_fill(&s->tlb_c, &s->tlb_sizes, tlb_tag(out->vmid, out->kind),
+		     out->global ? SMMU_ASID_GLOBAL : out->asid, rq->iova, &te);
 }
 
 /* Which TLB kind translates rq under the STE (before the walk). */
@@ -230,22 +205,17 @@ static int smmu_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
 	 * otherwise): C_BAD_SUBSTREAMID below */
 	if (!(s->cr0 & IOMMUSIM_SMMU_CR0_SMMUEN)) {
 		/* 6.3.14: SMMUEN clear: GBPA decides */
-		res->cycles = w.cycles + u->cyc.link;
 		if (s->gbpa & IOMMUSIM_SMMU_GBPA_ABORT) {
+			res->cycles = w.cycles + u->cyc.link;
 			res->fault = IOMMUSIM_SMMU_ABORT;
 			return 0;
 		}
-		res->oa = req->iova;
-		res->page_lg2 = 12;
-		res->flags |= IOMMUSIM_RES_BYPASS;
+		sim_xlate_untranslated(u, req, res);
 		return 0;
 	}
 
 	/* configuration cache: the STE (3.3.1) */
-	if (sim_cache_enabled(&s->ste_c))
-		w.cycles += s->ste_c.latency;
-	e = sim_cache_find(&s->ste_c, key);
-	sim_cache_count(&s->ste_c, e != NULL);
+	e = sim_cache_lookup(&s->ste_c, &w.cycles, key);
 	if (e) {
 		memcpy(cfg.ste, e->val, sizeof(cfg.ste));
 		res->flags |= IOMMUSIM_RES_CTX_HIT;
@@ -262,10 +232,7 @@ static int smmu_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
 			/* the CD (3.3.2), cached by StreamID and SubstreamID */
 			uint64_t ck[3] = { rq.sid, rq.ssv ? rq.ssid : 0, 0 };
 
-			if (sim_cache_enabled(&s->cd_c))
-				w.cycles += s->cd_c.latency;
-			e = sim_cache_find(&s->cd_c, ck);
-			sim_cache_count(&s->cd_c, e != NULL);
+			e = sim_cache_lookup(&s->cd_c, &w.cycles, ck);
 			if (e) {
 				memcpy(cfg.cd, e->val, sizeof(cfg.cd));
 				cfg.have_cd = true;
@@ -303,67 +270,25 @@ static int smmu_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
 			       !(cfg.ste[2] & IOMMUSIM_SMMU_STE_S2R) :
 			       !(cfg.cd[0] & IOMMUSIM_SMMU_CD_R);
 
-	res->did = out.vmid;
-	res->cycles = w.cycles + u->cyc.link;
-	if (out.event) {
-		res->fault = out.event;
+	if (sim_xlate_finish(u, res, &(struct sim_xlate_end){
+			.did = out.vmid, .cycles = w.cycles, .fault = out.event,
+			.oa = out.oa, .page_lg2 = out.page_lg2,
+			.bypass = out.bypass }))
 		smmu_log_fault(s, &rq, &out, res);
-	} else {
-		res->oa = out.oa;
-		res->page_lg2 = out.page_lg2;
-		if (out.bypass)
-			res->flags |= IOMMUSIM_RES_BYPASS;
-	}
 	return 0;
 }
 
 /* ---- unit ------------------------------------------------------------ */
 
-static struct sim_cache *smmu_cache(struct iommusim_unit *u, unsigned int kind,
-				    unsigned int level)
-{
-	struct smmu_unit *s = (struct smmu_unit *)u;
-
-	(void)level;
-	switch (kind) {
-	case IOMMUSIM_CACHE_IOTLB:
-		return &s->tlb_c;
-	case IOMMUSIM_CACHE_CONTEXT:
-		return &s->ste_c;
-	case IOMMUSIM_CACHE_PASID:
-		return &s->cd_c;
-	default:
-		return NULL;
-	}
-}
-
-static void smmu_destroy(struct iommusim_unit *u)
-{
-	struct smmu_unit *s = (struct smmu_unit *)u;
-
-	sim_cache_fini(&s->tlb_c);
-	sim_cache_fini(&s->ste_c);
-	sim_cache_fini(&s->cd_c);
-	free(s);
-}
-
 static const struct sim_unit_ops smmu_ops = {
 	.dma = smmu_dma,
-	.destroy = smmu_destroy,
-	.cache = smmu_cache,
 };
-
-static bool cache_cfg_zero(const struct iommusim_cache_cfg *c)
-{
-	return !c->sets && !c->ways && !c->latency && !c->repl;
-}
 
 IOMMUPT_API int iommusim_smmu_create(const struct iommusim_smmu_opts *opts,
 				     struct iommusim_mem *mem,
 				     struct iommusim_unit **out)
 {
 	IOMMUPT_OPTS(iommusim_smmu_opts, def);
-	struct iommusim_cache_cfg tlb, ste, cd;
 	struct smmu_unit *s;
 	int rc;
 
@@ -380,34 +305,32 @@ IOMMUPT_API int iommusim_smmu_create(const struct iommusim_smmu_opts *opts,
 	if ((opts->oas && (opts->oas < 32 || opts->oas > 52)) ||
 	    opts->sid_bits > 32 || opts->ssid_bits > 20)
 		return -EINVAL;
-	tlb = opts->tlb;
-	ste = opts->ste;
-	cd = opts->cd;
-	if (cache_cfg_zero(&tlb))
-		sim_cache_default_iotlb(&tlb);
-	if (cache_cfg_zero(&ste))
-		sim_cache_default_context(&ste);
-	if (cache_cfg_zero(&cd))
-		sim_cache_default_pasid(&cd);
 
-	s = calloc(1, sizeof(*s));
+	s = (struct smmu_unit *)sim_unit_alloc(sizeof(*s), &smmu_ops, mem,
+					       &opts->cycles,
+					       !(opts->flags &
+						 IOMMUSIM_SMMU_NO_STALE_CHECK));
 	if (!s)
 		return -ENOMEM;
-	sim_unit_init(&s->u, &smmu_ops, mem);
-	s->u.cyc = opts->cycles;
-	sim_cycles_fill(&s->u.cyc);
-	s->u.stale.on = !(opts->flags & IOMMUSIM_SMMU_NO_STALE_CHECK);
+	s->u.caches = (struct sim_unit_caches){
+		.iotlb = &s->tlb_c, .context = &s->ste_c, .pasid = &s->cd_c,
+	};
 	s->oas = opts->oas ? opts->oas : 52;
 	s->sid_bits = opts->sid_bits ? opts->sid_bits : 16;
 	s->ssid_bits = opts->ssid_bits ? opts->ssid_bits : 20;
 	s->flags = opts->flags;
-	rc = sim_cache_init(&s->tlb_c, &tlb, opts->seed);
+	rc = sim_unit_cache_init(&s->tlb_c, &opts->tlb, IOMMUSIM_CACHE_IOTLB,
+				 0, opts->seed);
 	if (!rc)
-		rc = sim_cache_init(&s->ste_c, &ste, opts->seed + 1);
+		rc = sim_unit_cache_init(&s->ste_c, &opts->ste,
+					 IOMMUSIM_CACHE_CONTEXT, 0,
+					 opts->seed + 1);
 	if (!rc)
-		rc = sim_cache_init(&s->cd_c, &cd, opts->seed + 2);
+		rc = sim_unit_cache_init(&s->cd_c, &opts->cd,
+					 IOMMUSIM_CACHE_PASID, 0,
+					 opts->seed + 2);
 	if (rc) {
-		smmu_destroy(&s->u);
+		iommusim_unit_destroy(&s->u);
 		return rc;
 	}
 	smmu_regs_init(s);

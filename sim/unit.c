@@ -4,16 +4,76 @@
  * stale detector's switches. The models fill in sim_unit_ops.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "sim-int.h"
 
-void sim_unit_init(struct iommusim_unit *u, const struct sim_unit_ops *ops,
-		   struct iommusim_mem *mem)
+struct iommusim_unit *sim_unit_alloc(size_t sz, const struct sim_unit_ops *ops,
+				     struct iommusim_mem *mem,
+				     const struct iommusim_cycles_cfg *cyc,
+				     bool stale_on)
 {
+	struct iommusim_unit *u = calloc(1, sz);
+
+	if (!u)
+		return NULL;
 	u->ops = ops;
 	u->mem = mem;
-	u->stale.on = true;
+	u->cyc = *cyc;
+	sim_cycles_fill(&u->cyc);
+	u->stale.on = stale_on;
 	u->st.sz = sizeof(u->st);
+	return u;
+}
+
+static bool cache_cfg_zero(const struct iommusim_cache_cfg *c)
+{
+	return !c->sets && !c->ways && !c->latency && !c->repl;
+}
+
+int sim_unit_cache_init(struct sim_cache *c,
+			const struct iommusim_cache_cfg *cfg, unsigned int kind,
+			unsigned int level, uint64_t seed)
+{
+	struct iommusim_cache_cfg lc = *cfg;
+
+	if (cache_cfg_zero(&lc)) {
+		switch (kind) {
+		case IOMMUSIM_CACHE_IOTLB:
+			sim_cache_default_iotlb(&lc);
+			break;
+		case IOMMUSIM_CACHE_PWC:
+			sim_cache_default_pwc(&lc, level);
+			break;
+		case IOMMUSIM_CACHE_PASID:
+			sim_cache_default_pasid(&lc);
+			break;
+		default:
+			sim_cache_default_context(&lc);
+			break;
+		}
+	}
+	return sim_cache_init(c, &lc, seed);
+}
+
+static struct sim_cache *unit_cache(struct iommusim_unit *u, unsigned int kind,
+				    unsigned int level)
+{
+	const struct sim_unit_caches *c = &u->caches;
+
+	switch (kind) {
+	case IOMMUSIM_CACHE_IOTLB:
+		return c->iotlb;
+	case IOMMUSIM_CACHE_PWC:
+		return level >= 1 && level <= c->pwc_levels ?
+			&c->pwc[level - 1] : NULL;
+	case IOMMUSIM_CACHE_CONTEXT:
+		return c->context;
+	case IOMMUSIM_CACHE_PASID:
+		return c->pasid;
+	default:
+		return NULL;
+	}
 }
 
 IOMMUPT_API int iommusim_unit_dma(struct iommusim_unit *u,
@@ -56,8 +116,20 @@ iommusim_unit_mmio(struct iommusim_unit *u)
 
 IOMMUPT_API void iommusim_unit_destroy(struct iommusim_unit *u)
 {
-	if (u)
-		u->ops->destroy(u);
+	struct sim_unit_caches *c;
+
+	if (!u)
+		return;
+	c = &u->caches;
+	if (c->iotlb)
+		sim_cache_fini(c->iotlb);
+	for (unsigned int l = 0; l < c->pwc_levels; l++)
+		sim_cache_fini(&c->pwc[l]);
+	if (c->context)
+		sim_cache_fini(c->context);
+	if (c->pasid)
+		sim_cache_fini(c->pasid);
+	free(u);
 }
 
 IOMMUPT_API int iommusim_unit_cache_stats(struct iommusim_unit *u,
@@ -68,7 +140,7 @@ IOMMUPT_API int iommusim_unit_cache_stats(struct iommusim_unit *u,
 
 	if (!u || !st || st->sz < sizeof(size_t))
 		return -EINVAL;
-	c = u->ops->cache(u, kind, level);
+	c = unit_cache(u, kind, level);
 	if (!c)
 		return -EINVAL;
 	sim_cache_get_stats(c, st);

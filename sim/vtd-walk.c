@@ -282,49 +282,26 @@ uint32_t vtd_check_access(const struct vtd_cfg *cfg, const struct vtd_req *rq,
 	return 0;
 }
 
-static uint64_t pwc_key_iova(uint64_t iova, unsigned int lvl)
-{
-	return iova >> (PG + 9 * lvl);
-}
-
-/* Deepest cached table pointer on the way to iova; returns its level. */
+/*
+ * Paging-structure caches, tagged (DID | mode << 32, PASID tag):
+ * the deepest cached table pointer on the way to iova; returns its level.
+ */
 static unsigned int pwc_probe(struct vtd_walker *w, const struct vtd_cfg *cfg,
 			      uint64_t iova, unsigned int top, uint64_t *table,
 			      uint64_t *acc)
 {
-	struct vtd_unit *v = w->v;
-
-	for (unsigned int l = 1; l < top && l <= VTD_PWC_LEVELS; l++) {
-		struct sim_cache *c = &v->pwc[l - 1];
-		uint64_t key[3] = { cfg->did | (uint64_t)cfg->mode << 32,
-				    w->pasid_tag, pwc_key_iova(iova, l) };
-		struct sim_cache_entry *e;
-
-		if (!sim_cache_enabled(c))
-			continue;
-		w->cycles += c->latency;
-		e = sim_cache_find(c, key);
-		sim_cache_count(c, e != NULL);
-		if (e) {
-			*table = e->val[0];
-			*acc = e->val[1];
-			w->pwc_hit = true;
-			return l;
-		}
-	}
-	return top;
+	return sim_pwc_probe(w->v->pwc, VTD_PWC_LEVELS,
+			     cfg->did | (uint64_t)cfg->mode << 32, w->pasid_tag,
+			     iova, top, &w->cycles, table, acc, &w->pwc_hit);
 }
 
 static void pwc_fill(struct vtd_walker *w, const struct vtd_cfg *cfg,
 		     uint64_t iova, unsigned int lvl, uint64_t table,
 		     uint64_t acc)
 {
-	uint64_t key[3] = { cfg->did | (uint64_t)cfg->mode << 32,
-			    w->pasid_tag, pwc_key_iova(iova, lvl) };
-	uint64_t val[4] = { table, acc, 0, 0 };
-
-	if (lvl >= 1 && lvl <= VTD_PWC_LEVELS)
-		sim_cache_fill(&w->v->pwc[lvl - 1], key, val);
+	sim_pwc_fill(w->v->pwc, VTD_PWC_LEVELS,
+		     cfg->did | (uint64_t)cfg->mode << 32, w->pasid_tag, iova,
+		     lvl, table, acc);
 }
 
 /*

@@ -6,8 +6,6 @@
  * share (6.5), the stale detector hook and the unit's creation.
  */
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "vtd-int.h"
 
@@ -62,23 +60,11 @@ static void cfg_unpack(const uint64_t val[4], struct vtd_cfg *c)
 }
 
 /*
- * IOTLB: key (DID | mode << 32, PASID tag, IOVA >> page size | size << 58);
- * value (OA of the page, prot | size << 8 | dirty << 16 | fault << 24).
- * A fault value is a cached not-present result, kept only in caching
- * mode (CAP.CM, 6.1).
+ * IOTLB and paging-structure caches (xlate.c): tags (DID | mode << 32,
+ * PASID tag). A cached fault is a not-present result, kept only in
+ * caching mode (CAP.CM, 6.1). Pages are 4K, 2M or 1G.
  */
-#define TLB_SIZE_SHIFT 58
-#define TLB_PFN_MASK ((1ull << TLB_SIZE_SHIFT) - 1)
-
-static void tlb_key(const struct vtd_cfg *cfg, uint32_t tag, uint64_t iova,
-		    unsigned int lg2, uint64_t key[3])
-{
-	key[0] = cfg->did | (uint64_t)cfg->mode << 32;
-	key[1] = tag;
-	key[2] = (iova >> lg2) | (uint64_t)lg2 << TLB_SIZE_SHIFT;
-}
-
-static const unsigned int tlb_sizes[] = { 12, 21, 30 };
+#define TLB_SIZES (1ull << 12 | 1ull << 21 | 1ull << 30)
 
 /* ---- invalidation primitives (6.5) ------------------------------------- */
 
@@ -119,18 +105,9 @@ void vtd_inval_context(struct vtd_unit *v, unsigned int gran, uint32_t did,
 	sim_cache_inval(&v->ctx_c, ctx_match, &s);
 }
 
-static bool range_hit(const struct inval_sel *s, uint64_t base,
-		      unsigned int lg2)
-{
-	uint64_t last = base + ((1ull << lg2) - 1);
-
-	return !(last < s->first || base > s->last);
-}
-
 static bool tlb_match(void *p, const struct sim_cache_entry *e)
 {
 	const struct inval_sel *s = p;
-	unsigned int lg2 = (unsigned int)(e->key[2] >> TLB_SIZE_SHIFT);
 
 	if (s->gran == 1) /* global: everything */
 		return true;
@@ -140,13 +117,12 @@ static bool tlb_match(void *p, const struct sim_cache_entry *e)
 		return false;
 	if (s->by_pasid && e->key[1] != s->pasid)
 		return false;
-	return !s->by_range ||
-	       range_hit(s, (e->key[2] & TLB_PFN_MASK) << lg2, lg2);
+	return !s->by_range || sim_tlb_in_range(e, s->first, s->last);
 }
 
 struct pwc_sel {
 	const struct inval_sel *s;
-	unsigned int shift;
+	unsigned int lvl;
 };
 
 static bool pwc_match(void *p, const struct sim_cache_entry *e)
@@ -162,7 +138,8 @@ static bool pwc_match(void *p, const struct sim_cache_entry *e)
 		return false;
 	if (s->by_pasid && e->key[1] != s->pasid)
 		return false;
-	return !s->by_range || range_hit(s, e->key[2] << ps->shift, ps->shift);
+	return !s->by_range ||
+	       sim_pwc_in_range(e, ps->lvl, s->first, s->last);
 }
 
 static void inval_tlbs(struct vtd_unit *v, const struct inval_sel *s, bool ih)
@@ -171,7 +148,7 @@ static void inval_tlbs(struct vtd_unit *v, const struct inval_sel *s, bool ih)
 	if (ih) /* 6.5.1.2: invalidation hint: leaf entries only */
 		return;
 	for (unsigned int l = 1; l <= VTD_PWC_LEVELS; l++) {
-		struct pwc_sel ps = { s, 12 + 9 * l };
+		struct pwc_sel ps = { s, l };
 
 		sim_cache_inval(&v->pwc[l - 1], pwc_match, &ps);
 	}
@@ -258,8 +235,7 @@ static void report_stale(struct vtd_unit *v, const struct vtd_req *rq,
 	r.fresh.oa = fresh.oa;
 	r.fresh.prot = fresh.prot;
 	r.fresh.page_lg2 = fresh.page_lg2;
-	if (sim_stale_check(&v->u.stale, &r))
-		res->flags |= IOMMUSIM_RES_STALE;
+	sim_xlate_stale(&v->u, &r, res);
 }
 
 static int vtd_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
@@ -279,16 +255,13 @@ static int vtd_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
 	struct vtd_out out = { 0 };
 	struct sim_cache_entry *e;
 	uint64_t key[3], val[4] = { 0 };
-	bool cached = false, tlb_hit = false;
+	bool cached = false;
 	uint32_t fr = 0;
 
 	w.cycles = u->cyc.link;
 	if (!(v->gsts & GSTS_TES)) {
 		/* 3.2: translation disabled: requests pass untranslated. */
-		res->oa = req->iova;
-		res->page_lg2 = 12;
-		res->flags |= IOMMUSIM_RES_BYPASS;
-		res->cycles = w.cycles + u->cyc.link;
+		sim_xlate_untranslated(u, req, res);
 		return 0;
 	}
 
@@ -296,10 +269,7 @@ static int vtd_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
 	key[0] = rq.sid;
 	key[1] = RTADDR_TTM(v->rtaddr_active);
 	key[2] = 0;
-	if (sim_cache_enabled(&v->ctx_c))
-		w.cycles += v->ctx_c.latency;
-	e = sim_cache_find(&v->ctx_c, key);
-	sim_cache_count(&v->ctx_c, e != NULL);
+	e = sim_cache_lookup(&v->ctx_c, &w.cycles, key);
 	if (e) {
 		ctx_unpack(e->val, &ctx);
 		res->flags |= IOMMUSIM_RES_CTX_HIT;
@@ -321,10 +291,7 @@ static int vtd_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
 		/* PASID cache (6.2.2), then directory and table. */
 		key[0] = rq.sid;
 		key[1] = pasid | (uint64_t)rq.has_pasid << 20;
-		if (sim_cache_enabled(&v->pasid_c))
-			w.cycles += v->pasid_c.latency;
-		e = sim_cache_find(&v->pasid_c, key);
-		sim_cache_count(&v->pasid_c, e != NULL);
+		e = sim_cache_lookup(&v->pasid_c, &w.cycles, key);
 		if (e && !(rq.has_pasid && !ctx.pasid_en)) {
 			cfg_unpack(e->val, &cfg);
 			cached = true;
@@ -345,27 +312,22 @@ static int vtd_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
 		fr = out.fault;
 		res->flags |= IOMMUSIM_RES_BYPASS;
 	} else if (!fr) {
-		/* IOTLB (6.2.3): one lookup probes every page size. */
-		if (sim_cache_enabled(&v->iotlb_c))
-			w.cycles += v->iotlb_c.latency;
-		e = NULL;
-		for (unsigned int i = 0; i < 3 && !e; i++) {
-			tlb_key(&cfg, w.pasid_tag, rq.iova, tlb_sizes[i], key);
-			e = sim_cache_find(&v->iotlb_c, key);
-		}
-		/* A write to a clean page walks again to set D (3.7.3). */
-		if (e && rq.write && !((e->val[1] >> 16) & 1) &&
-		    !(e->val[1] >> 24))
-			e = NULL;
-		sim_cache_count(&v->iotlb_c, e != NULL);
-		if (e) {
-			tlb_hit = cached = true;
+		/* IOTLB (6.2.3); a write to a clean page walks again to set
+		 * D (3.7.3) */
+		struct sim_tlb_tag t = {
+			.tag0 = cfg.did | (uint64_t)cfg.mode << 32,
+			.tag1 = w.pasid_tag, .sizes = TLB_SIZES,
+		};
+		struct sim_tlb_ent te;
+
+		if (sim_tlb_lookup(&v->iotlb_c, &w.cycles, &t, rq.iova,
+				   rq.write, &te)) {
+			cached = true;
 			res->flags |= IOMMUSIM_RES_IOTLB_HIT;
-			out.page_lg2 = (e->val[1] >> 8) & 0xff;
-			out.fault = (uint32_t)(e->val[1] >> 24);
-			out.prot = e->val[1] & 0xff;
-			out.oa = e->val[0] |
-				 (rq.iova & ((1ull << out.page_lg2) - 1));
+			out.page_lg2 = te.page_lg2;
+			out.fault = te.fault;
+			out.prot = te.prot;
+			out.oa = te.oa;
 			if (!out.fault)
 				out.fault = vtd_check_access(&cfg, &rq,
 							     out.prot);
@@ -373,28 +335,28 @@ static int vtd_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
 			vtd_walk_pages(&w, &cfg, &rq, &out);
 			if (!out.fault || (out.prot && out.page_lg2)) {
 				/* a valid leaf: cache it, even if denied */
-				tlb_key(&cfg, w.pasid_tag, rq.iova,
-					out.page_lg2, key);
-				val[0] = out.oa & ~((1ull << out.page_lg2) - 1);
-				val[1] = out.prot |
-					 (uint64_t)out.page_lg2 << 8 |
-					 (uint64_t)out.dirty << 16;
-				sim_cache_fill(&v->iotlb_c, key, val);
+				te = (struct sim_tlb_ent){
+					.oa = out.oa, .prot = out.prot,
+					.page_lg2 = out.page_lg2,
+					.dirty = out.dirty,
+				};
+				sim_tlb_fill(&v->iotlb_c, NULL, t.tag0, t.tag1,
+					     rq.iova, &te);
 			} else if ((v->cap & IOMMUSIM_VTD_CAP_CM) &&
 				   (out.fault == IOMMUSIM_VTD_FR_READ ||
 				    out.fault == IOMMUSIM_VTD_FR_WRITE ||
 				    out.fault == IOMMUSIM_VTD_FR_FS_NP)) {
 				/* caching mode: not-present may be cached */
-				tlb_key(&cfg, w.pasid_tag, rq.iova, 12, key);
-				val[0] = 0;
-				val[1] = 12ull << 8 | (uint64_t)out.fault << 24;
-				sim_cache_fill(&v->iotlb_c, key, val);
+				te = (struct sim_tlb_ent){
+					.page_lg2 = 12, .fault = out.fault,
+				};
+				sim_tlb_fill(&v->iotlb_c, NULL, t.tag0, t.tag1,
+					     rq.iova, &te);
 			}
 			cached |= w.pwc_hit;
 		}
 		fr = out.fault;
 	}
-	(void)tlb_hit;
 
 	if (cached && u->stale.on) {
 		struct iommusim_xlate x = {
@@ -408,61 +370,23 @@ static int vtd_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
 		report_stale(v, &rq, &cfg, &x, res);
 	}
 
-	res->did = cfg.did;
-	if (fr) {
-		res->fault = fr;
-		if (cfg.fpd) {
-			u->st.faults_suppressed++;
-		} else {
-			vtd_record_fault(v, &rq, fr);
-			res->flags |= IOMMUSIM_RES_RECORDED;
-		}
+	if (!sim_xlate_finish(u, res, &(struct sim_xlate_end){
+			.did = cfg.did, .cycles = w.cycles, .fault = fr,
+			.oa = out.oa, .page_lg2 = out.page_lg2 }))
+		return 0;
+	if (cfg.fpd) {
+		u->st.faults_suppressed++;
 	} else {
-		res->oa = out.oa;
-		res->page_lg2 = out.page_lg2;
+		vtd_record_fault(v, &rq, fr);
+		res->flags |= IOMMUSIM_RES_RECORDED;
 	}
-	res->cycles = w.cycles + u->cyc.link;
 	return 0;
 }
 
 /* ---- unit ---------------------------------------------------------------- */
 
-static struct sim_cache *vtd_cache(struct iommusim_unit *u, unsigned int kind,
-				   unsigned int level)
-{
-	struct vtd_unit *v = (struct vtd_unit *)u;
-
-	switch (kind) {
-	case IOMMUSIM_CACHE_IOTLB:
-		return &v->iotlb_c;
-	case IOMMUSIM_CACHE_PWC:
-		return level >= 1 && level <= VTD_PWC_LEVELS ?
-			&v->pwc[level - 1] : NULL;
-	case IOMMUSIM_CACHE_CONTEXT:
-		return &v->ctx_c;
-	case IOMMUSIM_CACHE_PASID:
-		return &v->pasid_c;
-	default:
-		return NULL;
-	}
-}
-
-static void vtd_destroy(struct iommusim_unit *u)
-{
-	struct vtd_unit *v = (struct vtd_unit *)u;
-
-	sim_cache_fini(&v->iotlb_c);
-	for (unsigned int l = 0; l < VTD_PWC_LEVELS; l++)
-		sim_cache_fini(&v->pwc[l]);
-	sim_cache_fini(&v->ctx_c);
-	sim_cache_fini(&v->pasid_c);
-	free(v);
-}
-
 static const struct sim_unit_ops vtd_ops = {
 	.dma = vtd_dma,
-	.destroy = vtd_destroy,
-	.cache = vtd_cache,
 };
 
 IOMMUPT_API uint64_t iommusim_vtd_default_cap(void)
@@ -483,17 +407,11 @@ IOMMUPT_API uint64_t iommusim_vtd_default_ecap(void)
 	       IOMMUSIM_VTD_ECAP_FLTS;
 }
 
-static bool cache_cfg_zero(const struct iommusim_cache_cfg *c)
-{
-	return !c->sets && !c->ways && !c->latency && !c->repl;
-}
-
 IOMMUPT_API int iommusim_vtd_create(const struct iommusim_vtd_opts *opts,
 				    struct iommusim_mem *mem,
 				    struct iommusim_unit **out)
 {
 	IOMMUPT_OPTS(iommusim_vtd_opts, def);
-	struct iommusim_cache_cfg iotlb, pwc, ctx, pasid;
 	struct vtd_unit *v;
 	int rc = 0;
 
@@ -506,24 +424,18 @@ IOMMUPT_API int iommusim_vtd_create(const struct iommusim_vtd_opts *opts,
 		return -EINVAL;
 	if (opts->flags & ~(uint32_t)IOMMUSIM_VTD_NO_STALE_CHECK)
 		return -EINVAL;
-	iotlb = opts->iotlb;
-	pwc = opts->pwc;
-	ctx = opts->context;
-	pasid = opts->pasid;
-	if (cache_cfg_zero(&iotlb))
-		sim_cache_default_iotlb(&iotlb);
-	if (cache_cfg_zero(&ctx))
-		sim_cache_default_context(&ctx);
-	if (cache_cfg_zero(&pasid))
-		sim_cache_default_pasid(&pasid);
 
-	v = calloc(1, sizeof(*v));
+	v = (struct vtd_unit *)sim_unit_alloc(sizeof(*v), &vtd_ops, mem,
+					      &opts->cycles,
+					      !(opts->flags &
+						IOMMUSIM_VTD_NO_STALE_CHECK));
 	if (!v)
 		return -ENOMEM;
-	sim_unit_init(&v->u, &vtd_ops, mem);
-	v->u.cyc = opts->cycles;
-	sim_cycles_fill(&v->u.cyc);
-	v->u.stale.on = !(opts->flags & IOMMUSIM_VTD_NO_STALE_CHECK);
+	v->u.caches = (struct sim_unit_caches){
+		.iotlb = &v->iotlb_c, .context = &v->ctx_c,
+		.pasid = &v->pasid_c, .pwc = v->pwc,
+		.pwc_levels = VTD_PWC_LEVELS,
+	};
 	v->cap = opts->cap ? opts->cap : iommusim_vtd_default_cap();
 	v->ecap = opts->ecap ? opts->ecap : iommusim_vtd_default_ecap();
 	v->ver = opts->version ? opts->version : 0x30;
@@ -543,20 +455,22 @@ IOMMUPT_API int iommusim_vtd_create(const struct iommusim_vtd_opts *opts,
 		 v->nfr > 16)
 		rc = -EINVAL;
 	if (!rc)
-		rc = sim_cache_init(&v->iotlb_c, &iotlb, opts->seed);
-	for (unsigned int l = 0; l < VTD_PWC_LEVELS && !rc; l++) {
-		struct iommusim_cache_cfg lc = pwc;
-
-		if (cache_cfg_zero(&lc))
-			sim_cache_default_pwc(&lc, l + 1);
-		rc = sim_cache_init(&v->pwc[l], &lc, opts->seed + l + 1);
-	}
+		rc = sim_unit_cache_init(&v->iotlb_c, &opts->iotlb,
+					 IOMMUSIM_CACHE_IOTLB, 0, opts->seed);
+	for (unsigned int l = 0; l < VTD_PWC_LEVELS && !rc; l++)
+		rc = sim_unit_cache_init(&v->pwc[l], &opts->pwc,
+					 IOMMUSIM_CACHE_PWC, l + 1,
+					 opts->seed + l + 1);
 	if (!rc)
-		rc = sim_cache_init(&v->ctx_c, &ctx, opts->seed + 7);
+		rc = sim_unit_cache_init(&v->ctx_c, &opts->context,
+					 IOMMUSIM_CACHE_CONTEXT, 0,
+					 opts->seed + 7);
 	if (!rc)
-		rc = sim_cache_init(&v->pasid_c, &pasid, opts->seed + 11);
+		rc = sim_unit_cache_init(&v->pasid_c, &opts->pasid,
+					 IOMMUSIM_CACHE_PASID, 0,
+					 opts->seed + 11);
 	if (rc) {
-		vtd_destroy(&v->u);
+		iommusim_unit_destroy(&v->u);
 		return rc;
 	}
 	vtd_regs_init(v);

@@ -29,4 +29,5 @@ status=0
 check "$top_builddir/libiommupt/.libs/libiommupt.so" "$top_srcdir/libiommupt/libiommupt.sym" LIBIOMMUPT
 check "$top_builddir/sim/.libs/libiommusim.so" "$top_srcdir/sim/libiommusim.sym" LIBIOMMUSIM
 check "$top_builddir/drivers/.libs/libiommudrv.so" "$top_srcdir/drivers/libiommudrv.sym" LIBIOMMUDRV
+check "$top_builddir/drivers/.libs/libiommudrv-pci.so" "$top_srcdir/drivers/libiommudrv-pci.sym" LIBIOMMUDRV_PCI
 exit $status

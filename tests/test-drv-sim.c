@@ -16,9 +16,10 @@
  * silent throughout; the negative controls leave out the driver's
  * invalidation once and show that the detector does fire.
  *
- * First stage: the driver attaches only VT-d second-stage domains (it has
- * no PGTT first-stage PASID entries), so an x86-64 domain is refused with
- * -EOPNOTSUPP; that is checked here and nothing more.
+ * First stage: legacy mode has no first-stage translation, so an x86-64
+ * domain is refused there with -EOPNOTSUPP; scalable mode with first- and
+ * second-stage domains, PASIDs and the write-back of non-coherent units
+ * is tests/test-drv-vtd-sm-sim.c.
  */
 #include <check.h>
 #include <errno.h>
@@ -61,8 +62,8 @@ struct mode {
 static const struct mode modes[NR_MODES] = {
 	[MODE_LEGACY_QI] = { "legacy+qi", IOMMUDRV_VTD_LEGACY, 0, 1, 0 },
 	[MODE_LEGACY_REGS] = { "legacy+regs", IOMMUDRV_VTD_NO_QI, 0, 0, 0 },
-	[MODE_SCALABLE] = { "scalable", 0, 0, 1, 1 },
-	[MODE_CM] = { "scalable+cm", 0, 1, 1, 1 },
+	[MODE_SCALABLE] = { "scalable", IOMMUDRV_VTD_SCALABLE, 0, 1, 1 },
+	[MODE_CM] = { "scalable+cm", IOMMUDRV_VTD_SCALABLE, 1, 1, 1 },
 };
 
 struct fx {
@@ -866,17 +867,17 @@ START_TEST(test_map_without_driver_flush_is_stale_only_under_caching_mode)
 END_TEST
 
 /*
- * The driver has no first-stage attach (no PGTT 001b PASID entries), so an
- * x86-64 domain is refused even in scalable mode on a unit with FLTS.
+ * Legacy-mode context entries have no first-stage translation (9.3), so an
+ * x86-64 domain is refused there even on a unit with FLTS.
  */
-START_TEST(test_first_stage_domain_is_refused_by_the_driver)
+START_TEST(test_first_stage_domain_is_refused_in_legacy_mode)
 {
 	IOMMUPT_OPTS(iommupt_domain_cfg, cfg, .format = IOMMUPT_FMT_X86_64,
 		     .levels = 4);
 	struct iommupt_domain *dom;
 	struct fx f;
 
-	fx_setup(&f, MODE_SCALABLE);
+	fx_setup(&f, _i);
 	ck_assert(f.info.ecap & IOMMUSIM_VTD_ECAP_FLTS);
 	ck_assert_int_eq(iommupt_domain_create(&cfg,
 			 iommusim_mem_provider(f.mem), &dom), 0);
@@ -1004,7 +1005,8 @@ Suite *drv_sim_suite(void)
 			    NR_MODES);
 	suite_add_tcase(s, tc);
 	tc = test_tcase("first-stage");
-	tcase_add_test(tc, test_first_stage_domain_is_refused_by_the_driver);
+	tcase_add_loop_test(tc, test_first_stage_domain_is_refused_in_legacy_mode,
+			    MODE_LEGACY_QI, MODE_LEGACY_REGS + 1);
 	suite_add_tcase(s, tc);
 	return s;
 }

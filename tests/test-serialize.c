@@ -287,6 +287,30 @@ static int try_restore(struct iommupt_heap *h, const unsigned char *b,
 	return rc;
 }
 
+static int restore_on(struct iommupt_heap *h, const unsigned char *b,
+		      size_t len, struct iommupt_domain **r)
+{
+	return iommupt_domain_restore(b, len, iommupt_heap_mem(h), NULL, r);
+}
+
+/* try_restore on a heap that holds other objects: nothing added. */
+static int try_restore_same(struct iommupt_heap *h, const unsigned char *b,
+			    size_t len)
+{
+	uint64_t pages = iommupt_heap_live_pages(h);
+	uint64_t objs = iommupt_heap_live_objs(h);
+	struct iommupt_domain *r = (void *)1;
+	int rc = restore_on(h, b, len, &r);
+
+	if (!rc)
+		iommupt_domain_destroy(r);
+	else
+		ck_assert_ptr_null(r);
+	ck_assert_uint_eq(iommupt_heap_live_pages(h), pages);
+	ck_assert_uint_eq(iommupt_heap_live_objs(h), objs);
+	return rc;
+}
+
 START_TEST(test_truncated_at_every_byte_is_rejected)
 {
 	struct test_dom t;
@@ -678,6 +702,51 @@ START_TEST(test_in_place_hostile_blobs_are_rejected)
 }
 END_TEST
 
+/*
+ * The heap adopts only what was released: after the domain is destroyed
+ * instead, its freed pages go to a new domain with the same tables, and
+ * the old blob must not hand them to a second owner.
+ */
+START_TEST(test_in_place_refuses_freed_pages)
+{
+	struct test_dom t;
+	struct iommupt_domain *other = NULL;
+	const struct iommupt_mem *m;
+	unsigned char *b;
+	size_t len;
+	void *cpu, *got;
+	uint64_t oa;
+
+	test_dom_create(&t, &test_cfgs[0].cfg);
+	m = iommupt_heap_mem(t.heap);
+	ck_assert_int_eq(iommupt_domain_map(t.dom, 0x5000, 0x123000, 0x1000,
+					    RW, NULL), 0);
+	b = inplace_blob(t.dom, &len);
+	iommupt_domain_destroy(t.dom);
+	t.dom = NULL;
+	ck_assert_int_eq(iommupt_domain_create(&test_cfgs[0].cfg, m, &other), 0);
+	ck_assert_int_eq(iommupt_domain_map(other, 0x5000, 0x123000, 0x1000,
+					    RW, NULL), 0);
+	ck_assert_uint_eq(iommupt_heap_live_pages(t.heap), 3);
+	ck_assert_int_eq(try_restore_same(t.heap, b, len), -EINVAL);
+	iommupt_domain_destroy(other);
+	/* The provider calls themselves: freed, released, adopted twice. */
+	ck_assert_int_eq(m->alloc_table(m->ctx, 12, &cpu, &oa), 0);
+	m->free_table(m->ctx, cpu, oa, 12);
+	ck_assert_int_eq(m->adopt_table(m->ctx, oa, 12, &got), -EINVAL);
+	ck_assert_int_eq(m->alloc_table(m->ctx, 12, &cpu, &oa), 0);
+	ck_assert_int_eq(m->adopt_table(m->ctx, oa, 12, &got), -EINVAL);
+	m->release_table(m->ctx, cpu, oa, 12);
+	ck_assert_int_eq(m->adopt_table(m->ctx, oa, 11, &got), -EINVAL);
+	ck_assert_int_eq(m->adopt_table(m->ctx, oa, 12, &got), 0);
+	ck_assert_ptr_eq(got, cpu);
+	ck_assert_int_eq(m->adopt_table(m->ctx, oa, 12, &got), -EINVAL);
+	m->free_table(m->ctx, cpu, oa, 12);
+	free(b);
+	test_dom_destroy(&t);
+}
+END_TEST
+
 START_TEST(test_in_place_needs_an_adopting_provider)
 {
 	struct test_dom t;
@@ -693,6 +762,286 @@ START_TEST(test_in_place_needs_an_adopting_provider)
 	ck_assert_int_eq(try_restore(t.heap, b, len), 0);
 	free(b);
 	test_dom_destroy(&t);
+}
+END_TEST
+
+/* ---------------------------------------------------- reserved regions */
+
+#define RESV_ID_START 0xa0000ull
+#define RESV_ID_LAST 0xbffffull
+#define RESV_MSI 0xfee00000ull
+#define RESV_RSVD 0x100000000ull
+#define RESV_USER 0x5000ull
+
+/*
+ * A VT-d domain with a user page and two devices on one unit: a with an
+ * identity and an MSI region, b with the same identity region and a
+ * reserved one. Returns the blob (mode) of the domain with both attached.
+ */
+struct resv_fix {
+	struct test_dom t;
+	struct iommupt_unit *unit;
+	struct iommupt_device *a, *b;
+};
+
+static const struct iommupt_resv_region resv_a[] = {
+	{ RESV_ID_START, RESV_ID_LAST, IOMMUPT_RESV_IDENTITY, 0 },
+	{ RESV_MSI, RESV_MSI + 0xfffff, IOMMUPT_RESV_MSI, 0 },
+};
+static const struct iommupt_resv_region resv_b[] = {
+	{ RESV_ID_START, RESV_ID_LAST, IOMMUPT_RESV_IDENTITY, 0 },
+	{ RESV_RSVD, RESV_RSVD + 0xfffff, IOMMUPT_RESV_RESERVED, 0 },
+};
+
+static unsigned char *resv_blob(struct resv_fix *f, uint32_t mode, size_t *len)
+{
+	struct iommupt_unit_cfg ucfg = { .sz = sizeof(ucfg),
+		.vendor = IOMMUPT_VENDOR_VTD, .vtd_nd = 2 };
+	struct iommupt_serialize_opts so = { .sz = sizeof(so), .mode = mode };
+
+	test_dom_create(&f->t, &test_cfgs[1].cfg);
+	ck_assert_int_eq(iommupt_unit_create(&ucfg, iommupt_heap_mem(f->t.heap),
+					     &f->unit), 0);
+	ck_assert_int_eq(iommupt_device_create(f->unit, NULL, &f->a), 0);
+	ck_assert_int_eq(iommupt_device_create(f->unit, NULL, &f->b), 0);
+	ck_assert_int_eq(iommupt_device_set_resv(f->a, resv_a, 2), 0);
+	ck_assert_int_eq(iommupt_device_set_resv(f->b, resv_b, 2), 0);
+	ck_assert_int_eq(iommupt_domain_map(f->t.dom, RESV_USER, 0x123000,
+					    0x1000, RW, NULL), 0);
+	ck_assert_int_eq(iommupt_device_attach(f->a, f->t.dom, NULL), 0);
+	ck_assert_int_eq(iommupt_device_attach(f->b, f->t.dom, NULL), 0);
+	return blob_of(f->t.dom, &so, len);
+}
+
+/* Let the original go as the mode's user would: destroy or release. */
+static void resv_drop_original(struct resv_fix *f, uint32_t mode)
+{
+	if (mode == IOMMUPT_SERIALIZE_IN_PLACE)
+		iommupt_domain_release_for_update(f->t.dom);
+	else
+		iommupt_domain_destroy(f->t.dom);
+	f->t.dom = NULL;
+	ck_assert_ptr_null(iommupt_device_domain(f->a));
+	ck_assert_ptr_null(iommupt_device_domain(f->b));
+}
+
+static void resv_fix_destroy(struct resv_fix *f)
+{
+	iommupt_unit_destroy(f->unit);
+	test_dom_destroy(&f->t);
+}
+
+static size_t resv_count(struct iommupt_domain *d)
+{
+	size_t n = 0;
+
+	ck_assert_int_eq(iommupt_domain_get_resv(d, NULL, &n), n ? -ENOBUFS : 0);
+	return n;
+}
+
+static const uint32_t resv_modes[] = { IOMMUPT_SERIALIZE_COPY,
+				       IOMMUPT_SERIALIZE_IN_PLACE };
+
+START_TEST(test_restored_domain_keeps_reserved_regions)
+{
+	const uint32_t mode = resv_modes[_i];
+	struct resv_fix f;
+	struct iommupt_domain *r = NULL;
+	unsigned char *b, *b2;
+	size_t len, len2;
+	uint64_t oa = 0;
+
+	b = resv_blob(&f, mode, &len);
+	resv_drop_original(&f, mode);
+	ck_assert_int_eq(restore_on(f.t.heap, b, len, &r), 0);
+	/* The regions are the domain's until devices take them back. */
+	ck_assert_uint_eq(resv_count(r), 4);
+	ck_assert_int_eq(iommupt_domain_map(r, RESV_MSI, RESV_MSI, 0x1000, RW,
+					    NULL), -EBUSY);
+	ck_assert_int_eq(iommupt_domain_map(r, RESV_RSVD, RESV_RSVD, 0x1000, RW,
+					    NULL), -EBUSY);
+	ck_assert_int_eq(iommupt_domain_unmap(r, RESV_ID_START, 0x1000, 0, NULL,
+					      NULL), -EBUSY);
+	ck_assert_int_eq(iommupt_domain_iova_to_phys(r, RESV_ID_LAST, &oa, NULL,
+						     NULL), 0);
+	ck_assert_uint_eq(oa, RESV_ID_LAST);
+	ck_assert_int_eq(iommupt_domain_map(r, 0x200000, 0x200000, 0x1000, RW,
+					    NULL), 0);
+	/* Serialized again before any attach: the regions go along. */
+	b2 = blob_of(r, NULL, &len2);
+	ck_assert_uint_eq(get64(b2 + section(b2, len2, 4)) & 0xffffffff, 4);
+	free(b2);
+	/* The devices come back: their identity maps are already there. */
+	ck_assert_int_eq(iommupt_device_attach(f.a, r, NULL), 0);
+	ck_assert_uint_eq(resv_count(r), 4);
+	ck_assert_int_eq(iommupt_device_attach(f.b, r, NULL), 0);
+	ck_assert_uint_eq(resv_count(r), 4);
+	/* a leaves: b still needs the identity map, nobody the MSI window. */
+	ck_assert_int_eq(iommupt_device_detach(f.a, NULL), 0);
+	ck_assert_uint_eq(resv_count(r), 2);
+	ck_assert_int_eq(iommupt_domain_iova_to_phys(r, RESV_ID_START, &oa, NULL,
+						     NULL), 0);
+	ck_assert_int_eq(iommupt_domain_map(r, RESV_MSI, RESV_MSI, 0x1000, RW,
+					    NULL), 0);
+	ck_assert_int_eq(iommupt_domain_map(r, RESV_RSVD, RESV_RSVD, 0x1000, RW,
+					    NULL), -EBUSY);
+	/* b leaves: the identity map goes with the last device needing it. */
+	ck_assert_int_eq(iommupt_device_detach(f.b, NULL), 0);
+	ck_assert_uint_eq(resv_count(r), 0);
+	ck_assert_int_eq(iommupt_domain_iova_to_phys(r, RESV_ID_START, &oa, NULL,
+						     NULL), -ENOENT);
+	ck_assert_int_eq(iommupt_domain_iova_to_phys(r, RESV_USER, &oa, NULL,
+						     NULL), 0);
+	ck_assert_uint_eq(oa, 0x123000);
+	f.t.dom = r;
+	free(b);
+	resv_fix_destroy(&f);
+}
+END_TEST
+
+/* A device with other regions leaves the recorded ones where they are. */
+START_TEST(test_restored_regions_stay_until_claimed)
+{
+	struct resv_fix f;
+	struct iommupt_device *c;
+	struct iommupt_domain *r = NULL;
+	unsigned char *b;
+	size_t len;
+
+	b = resv_blob(&f, IOMMUPT_SERIALIZE_COPY, &len);
+	resv_drop_original(&f, IOMMUPT_SERIALIZE_COPY);
+	ck_assert_int_eq(restore_on(f.t.heap, b, len, &r), 0);
+	ck_assert_int_eq(iommupt_device_create(f.unit, NULL, &c), 0);
+	ck_assert_int_eq(iommupt_device_attach(c, r, NULL), 0);
+	ck_assert_uint_eq(resv_count(r), 4);
+	ck_assert_int_eq(iommupt_domain_map(r, RESV_MSI, RESV_MSI, 0x1000, RW,
+					    NULL), -EBUSY);
+	ck_assert_int_eq(iommupt_device_detach(c, NULL), 0);
+	/* Only a's regions are claimed by a; b's stay with the domain. */
+	ck_assert_int_eq(iommupt_device_attach(f.a, r, NULL), 0);
+	ck_assert_int_eq(iommupt_device_detach(f.a, NULL), 0);
+	ck_assert_uint_eq(resv_count(r), 2);
+	ck_assert_int_eq(iommupt_domain_map(r, RESV_RSVD, RESV_RSVD, 0x1000, RW,
+					    NULL), -EBUSY);
+	ck_assert_int_eq(iommupt_domain_unmap(r, RESV_ID_START, 0x1000, 0, NULL,
+					      NULL), -EBUSY);
+	/* Destroying the domain frees what it holds. */
+	iommupt_domain_destroy(r);
+	free(b);
+	resv_fix_destroy(&f);
+}
+END_TEST
+
+START_TEST(test_restore_with_regions_alloc_failure_leaks_nothing)
+{
+	const uint32_t mode = resv_modes[_i];
+	struct resv_fix f;
+	struct iommupt_heap *h;
+	struct iommupt_domain *r = NULL;
+	unsigned char *b;
+	uint64_t pages, objs;
+	size_t len;
+	int rc;
+
+	b = resv_blob(&f, mode, &len);
+	resv_drop_original(&f, mode);
+	h = f.t.heap;
+	pages = iommupt_heap_live_pages(h);
+	objs = iommupt_heap_live_objs(h);
+	for (uint64_t nth = 1;; nth++) {
+		iommupt_heap_fail_nth(h, nth);
+		rc = restore_on(h, b, len, &r);
+		if (!iommupt_heap_failed(h)) {
+			ck_assert_int_eq(rc, 0);
+			break;
+		}
+		ck_assert_int_eq(rc, -ENOMEM);
+		ck_assert_ptr_null(r);
+		ck_assert_uint_eq(iommupt_heap_live_pages(h), pages);
+		ck_assert_uint_eq(iommupt_heap_live_objs(h), objs);
+		ck_assert_uint_lt(nth, 100000);
+	}
+	iommupt_heap_fail_nth(h, 0);
+	ck_assert_uint_eq(resv_count(r), 4);
+	ck_assert_int_eq(iommupt_domain_map(r, RESV_MSI, RESV_MSI, 0x1000, RW,
+					    NULL), -EBUSY);
+	f.t.dom = r;
+	free(b);
+	resv_fix_destroy(&f);
+}
+END_TEST
+
+/* Checksum-valid RESV sections that do not fit the tables. */
+START_TEST(test_hostile_reserved_regions_are_rejected)
+{
+	struct resv_fix f;
+	unsigned char *b, *c;
+	size_t len, rs;
+
+	b = resv_blob(&f, IOMMUPT_SERIALIZE_COPY, &len);
+	resv_drop_original(&f, IOMMUPT_SERIALIZE_COPY);
+	rs = section(b, len, 4);
+	ck_assert_uint_ne(rs, 0);
+	ck_assert_uint_eq(get64(b + rs) & 0xffffffff, 4);
+	c = malloc(len);
+	/* Find an identity and an MSI entry (the order follows the devices). */
+	size_t id = 0, msi = 0;
+	for (size_t i = 0; i < 4; i++) {
+		size_t at = rs + 8 + 24 * i;
+		uint32_t type = (uint32_t)get64(b + at + 16);
+
+		if (type == IOMMUPT_RESV_IDENTITY)
+			id = at;
+		if (type == IOMMUPT_RESV_MSI)
+			msi = at;
+	}
+	ck_assert_uint_ne(id, 0);
+	ck_assert_uint_ne(msi, 0);
+	struct {
+		size_t at;
+		uint64_t start, last, type_flags;
+	} lies[] = {
+		/* identity where nothing is mapped */
+		{ id, 0x300000, 0x3fffff, IOMMUPT_RESV_IDENTITY },
+		/* identity reaching past its map */
+		{ id, RESV_ID_START, 0x1fffff, IOMMUPT_RESV_IDENTITY },
+		/* identity over the user page (mapped, but not 1:1) */
+		{ id, RESV_USER, RESV_USER + 0xfff, IOMMUPT_RESV_IDENTITY },
+		/* identity outside the aperture */
+		{ id, 1ull << 60, (1ull << 60) + 0xfff, IOMMUPT_RESV_IDENTITY },
+		/* MSI window over the user page, and over the identity map */
+		{ msi, RESV_USER, RESV_USER + 0xfff, IOMMUPT_RESV_MSI },
+		{ msi, RESV_ID_START, RESV_ID_START, IOMMUPT_RESV_MSI },
+		/* bad type, flag on a non-identity region, start > last */
+		{ msi, RESV_MSI, RESV_MSI + 0xfff, 9 },
+		{ msi, RESV_MSI, RESV_MSI + 0xfff,
+		  IOMMUPT_RESV_MSI | (uint64_t)IOMMUPT_RESV_RELAXABLE << 32 },
+		{ msi, RESV_MSI + 0x1000, RESV_MSI, IOMMUPT_RESV_MSI },
+	};
+	for (unsigned int i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		memcpy(c, b, len);
+		put64(c + lies[i].at, lies[i].start);
+		put64(c + lies[i].at + 8, lies[i].last);
+		put64(c + lies[i].at + 16, lies[i].type_flags);
+		reseal(c, len);
+		ck_assert_msg(try_restore_same(f.t.heap, c, len) == -EINVAL,
+			      "lie %u accepted", i);
+	}
+	/* A region count that disagrees with the section's length. */
+	memcpy(c, b, len);
+	put64(c + rs, 5);
+	reseal(c, len);
+	ck_assert_int_eq(try_restore_same(f.t.heap, c, len), -EINVAL);
+	/* An MSI window moved to where nothing is mapped is fine. */
+	memcpy(c, b, len);
+	put64(c + msi, 0x400000);
+	put64(c + msi + 8, 0x4fffff);
+	reseal(c, len);
+	ck_assert_int_eq(try_restore_same(f.t.heap, c, len), 0);
+	ck_assert_int_eq(try_restore_same(f.t.heap, b, len), 0);
+	free(c);
+	free(b);
+	resv_fix_destroy(&f);
 }
 END_TEST
 
@@ -715,11 +1064,17 @@ Suite *serialize_suite(void)
 			    0, (int)test_ncfgs);
 	tcase_add_test(one, test_in_place_hostile_blobs_are_rejected);
 	tcase_add_test(one, test_in_place_needs_an_adopting_provider);
+	tcase_add_test(one, test_in_place_refuses_freed_pages);
 	tcase_add_test(one, test_truncated_at_every_byte_is_rejected);
 	tcase_add_test(one, test_every_single_bit_flip_is_rejected);
 	tcase_add_test(one, test_resealed_structural_lies_are_rejected);
 	tcase_add_test(one, test_ids_are_reclaimed_on_the_same_units);
 	tcase_add_test(one, test_serialize_rejects_bad_arguments);
+	tcase_add_loop_test(one, test_restored_domain_keeps_reserved_regions, 0, 2);
+	tcase_add_loop_test(one, test_restore_with_regions_alloc_failure_leaks_nothing,
+			    0, 2);
+	tcase_add_test(one, test_restored_regions_stay_until_claimed);
+	tcase_add_test(one, test_hostile_reserved_regions_are_rejected);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, one);
 	return s;

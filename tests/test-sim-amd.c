@@ -1046,14 +1046,28 @@ START_TEST(test_event_log_overflow)
 	wr(&t, IOMMUSIM_AMD_STATUS, 8, IOMMUSIM_AMD_STS_EVTLOG_INT);
 	ck_assert(!(rd(&t, IOMMUSIM_AMD_STATUS, 8) &
 		    IOMMUSIM_AMD_STS_EVTLOG_INT));
-	/* consume one: room for exactly one more */
+	/*
+	 * 2.5.1: the overflow stopped logging. Consuming one entry does not
+	 * restart it; setting EventLogEn again does, with room for one more.
+	 */
+	ck_assert(!(rd(&t, IOMMUSIM_AMD_STATUS, 8) &
+		    IOMMUSIM_AMD_STS_EVTLOG_RUN));
 	ck_assert(next_event(&t, ev));
 	ck_assert_uint_eq(ev[1], 0);
+	ck_assert(!(dma(&t, 0x6000, false).flags & IOMMUSIM_RES_RECORDED));
+	ck_assert(!(rd(&t, IOMMUSIM_AMD_STATUS, 8) &
+		    IOMMUSIM_AMD_STS_EVT_OVERFLOW));
+	wr(&t, IOMMUSIM_AMD_CONTROL, 8,
+	   CTRL_ALL & ~IOMMUSIM_AMD_CTRL_EVTLOG_EN);
+	wr(&t, IOMMUSIM_AMD_CONTROL, 8, CTRL_ALL);
+	ck_assert(rd(&t, IOMMUSIM_AMD_STATUS, 8) & IOMMUSIM_AMD_STS_EVTLOG_RUN);
 	ck_assert(dma(&t, 0x7000, false).flags & IOMMUSIM_RES_RECORDED);
 	ck_assert(!(dma(&t, 0x8000, false).flags & IOMMUSIM_RES_RECORDED));
 	/* with EventIntEn clear nothing is signalled */
 	drain_events(&t);
-	wr(&t, IOMMUSIM_AMD_STATUS, 8, IOMMUSIM_AMD_STS_EVTLOG_INT);
+	wr(&t, IOMMUSIM_AMD_STATUS, 8, IOMMUSIM_AMD_STS_EVTLOG_INT |
+	   IOMMUSIM_AMD_STS_EVT_OVERFLOW);
+	wr(&t, IOMMUSIM_AMD_CONTROL, 8, 0);
 	wr(&t, IOMMUSIM_AMD_CONTROL, 8,
 	   CTRL_ALL & ~IOMMUSIM_AMD_CTRL_EVTINT_EN);
 	ck_assert(dma(&t, 0x9000, false).flags & IOMMUSIM_RES_RECORDED);

@@ -3,38 +3,19 @@
  * Table inspector: reads IOMMU structures out of a memory image, prints
  * what they map and reports what is wrong with them. Page tables are
  * decoded by libiommupt through read-only domains (iommupt_domain_open_root)
- * over an image provider; the VT-d root and context tables are decoded here.
+ * over an image provider; the structures above them (VT-d root, context and
+ * PASID tables, AMD device table, SMMUv3 stream table and context
+ * descriptors) are decoded in inspect-vtd.c, inspect-amd.c and
+ * inspect-smmu.c, the image (raw or ELF core) in inspect-image.c.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "inspect.h"
+#include "inspect-int.h"
 
 /* ------------------------------------------------------ image provider */
-
-struct insp_image {
-	const uint8_t *data;
-	uint64_t base, size;
-	uint64_t table_bytes; /* largest table the current format reads */
-	uint64_t budget;      /* table dereferences left for this run */
-	bool exhausted;
-};
-
-/* Bytes [oa, oa + len) of the image, or NULL when any lies outside. */
-static const void *img_ptr(const struct insp_image *im, uint64_t oa,
-			   uint64_t len)
-{
-	uint64_t off;
-
-	if (oa < im->base)
-		return NULL;
-	off = oa - im->base;
-	if (off >= im->size || im->size - off < len)
-		return NULL;
-	return im->data + off;
-}
 
 /*
  * oa_to_cpu for the engine: the engine reads a whole table from the
@@ -49,14 +30,9 @@ static void *img_oa_to_cpu(void *ctx, uint64_t oa)
 
 	if (oa & 7)
 		return NULL;
-	p = img_ptr(im, oa, im->table_bytes);
-	if (!p)
+	p = insp_img_ptr(im, oa, im->table_bytes);
+	if (!p || !insp_charge(im, 1))
 		return NULL;
-	if (!im->budget) {
-		im->exhausted = true;
-		return NULL;
-	}
-	im->budget--;
 	return (void *)(uintptr_t)p;
 }
 
@@ -83,32 +59,9 @@ static void img_free_table(void *ctx, void *cpu, uint64_t oa,
 	free(cpu);
 }
 
-static uint64_t rd64(const void *p)
-{
-	const uint8_t *b = p;
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | b[i];
-	return v;
-}
-
 /* ------------------------------------------------------------- output */
 
-struct insp {
-	const struct insp_opts *o;
-	struct insp_image im;
-	FILE *out, *err;
-	int findings;
-	bool first_item; /* JSON: no comma before the next array element */
-	bool first_range;
-	/* Context of page-table findings. */
-	const char *doc;     /* specification the format's sections refer to */
-	const char *where;   /* e.g. "00:01.0" or "root" */
-	uint64_t table_root;
-};
-
-static void json_str(FILE *f, const char *s)
+void insp_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -139,21 +92,12 @@ static const char *kind_name(int kind)
 	}
 }
 
-/* Tool-only finding kinds, after the library's. */
-enum {
-	INSP_BAD_ENCODING = 100, /* reserved value of a multi-bit field */
-};
-
 static const char *insp_kind_name(int kind)
 {
 	return kind == INSP_BAD_ENCODING ? "bad-encoding" : kind_name(kind);
 }
 
-/*
- * Report one finding. spec is "<document> <section>"; what explains it;
- * loc says where (structure and index).
- */
-static void report(struct insp *s, int kind, const char *spec,
+void insp_report(struct insp *s, int kind, const char *spec,
 		   const char *loc, uint64_t entry, const char *what)
 {
 	s->findings++;
@@ -163,13 +107,13 @@ static void report(struct insp *s, int kind, const char *spec,
 	}
 	if (s->o->json) {
 		fprintf(s->out, "%s\n    {\"kind\": ", s->first_item ? "" : ",");
-		json_str(s->out, insp_kind_name(kind));
+		insp_json_str(s->out, insp_kind_name(kind));
 		fprintf(s->out, ", \"spec\": ");
-		json_str(s->out, spec);
+		insp_json_str(s->out, spec);
 		fprintf(s->out, ", \"where\": ");
-		json_str(s->out, loc);
+		insp_json_str(s->out, loc);
 		fprintf(s->out, ", \"entry\": \"0x%" PRIx64 "\", \"what\": ", entry);
-		json_str(s->out, what);
+		insp_json_str(s->out, what);
 		fputc('}', s->out);
 		s->first_item = false;
 	} else {
@@ -314,15 +258,14 @@ static void on_finding(void *ctx, const struct iommupt_finding *f)
 			what++;
 	} else {
 		snprintf(spec, sizeof(spec), "%s %s", s->doc,
-			 fmt_default_section(s->o->start == INSP_START_ROOT ?
-					     s->o->cfg.format : IOMMUPT_FMT_VTD_SS));
+			 fmt_default_section(s->table_format));
 	}
 	snprintf(loc, sizeof(loc),
 		 "%s: page table 0x%" PRIx64 " level %u index %u (iova 0x%" PRIx64
 		 ", root 0x%" PRIx64 ")",
 		 s->where, f->table_oa, f->level, f->index, f->iova,
 		 s->table_root);
-	report(s, f->kind, spec, loc, f->entry, what);
+	insp_report(s, f->kind, spec, loc, f->entry, what);
 }
 
 /* Largest table a domain of this configuration reads in one piece. */
@@ -371,12 +314,12 @@ static int open_table(struct insp *s, const struct iommupt_domain_cfg *cfg,
 	if (rc)
 		return rc;
 	s->im.table_bytes = table_bytes_of(*dom);
-	if (!img_ptr(&s->im, root_oa, s->im.table_bytes)) {
+	if (!insp_img_ptr(&s->im, root_oa, s->im.table_bytes)) {
 		IOMMUPT_OPTS(iommupt_domain_info, info);
 
 		/* Only a smaller top table (ARM) may sit at the very end. */
 		iommupt_domain_get_info(*dom, &info);
-		if (!img_ptr(&s->im, root_oa, 1ull << info.root_size_lg2)) {
+		if (!insp_img_ptr(&s->im, root_oa, 1ull << info.root_size_lg2)) {
 			iommupt_domain_destroy(*dom);
 			*dom = NULL;
 			return -ERANGE;
@@ -389,6 +332,7 @@ static void validate_table(struct insp *s, struct iommupt_domain *dom,
 			   uint32_t format, uint64_t root_oa, const char *where)
 {
 	s->doc = fmt_doc(format);
+	s->table_format = format;
 	s->where = where;
 	s->table_root = root_oa;
 	if (iommupt_domain_validate(dom, on_finding, s) < 0) {
@@ -450,269 +394,182 @@ static int run_root(struct insp *s)
 	return 0;
 }
 
-/* --------------------------------------------------- VT-d legacy mode */
+/* ---------------------------------------------- page tables of devices */
 
 /*
- * Root entry (VT-d spec 9.1), 128 bits: bit 0 Present, bits 11:1
- * reserved, bits 63:12 context-table pointer (bits above the host address
- * width reserved), bits 127:64 reserved. 256 entries, indexed by bus.
- * Context entry (9.3): bit 0 P, bit 1 FPD, bits 3:2 TT, bits 11:4
- * reserved, bits 63:12 second-stage page-table pointer; bits 66:64 AW,
- * 70:67 ignored, 71 reserved, 87:72 DID, 127:88 reserved. 256 per
- * context table, indexed by device/function.
+ * Page tables seen in this run, by root and configuration, with the name
+ * of their first user: each is printed or validated once. Open addressing
+ * in an array that doubles when half full, up to TAB_MAX tables; past that
+ * further tables count as a cut-off walk (the image is then hostile: real
+ * set-ups have far fewer tables).
  */
-#define VTD_P            (1ull << 0)
-#define VTD_FPD          (1ull << 1)
-#define VTD_TT(lo)       (((lo) >> 2) & 3)
-#define VTD_TT_PT        2u
-#define VTD_TT_RSVD      3u
-#define VTD_HAW          52 /* widest host address width (CAP.MGAW <= 57, HAW <= 52) */
-#define VTD_ADDR         ((uint64_t)(((1ull << VTD_HAW) - 1) & ~0xfffull))
-#define VTD_ROOT_RSVD_LO (0xffeull | ~((1ull << VTD_HAW) - 1))
-#define VTD_CTX_RSVD_LO  (0xff0ull | ~((1ull << VTD_HAW) - 1))
-#define VTD_CTX_RSVD_HI  ((1ull << 7) | ~((1ull << 24) - 1))
-#define VTD_CTX_AW(hi)   ((unsigned int)((hi) & 7))
-#define VTD_CTX_DID(hi)  ((unsigned int)(((hi) >> 8) & 0xffff))
+#define TAB_FIRST (1u << 10)
+#define TAB_MAX (1u << 16)
 
-/* One second-stage table reached from context entries, by root and levels. */
-struct vtd_table {
-	uint64_t slpt;
-	unsigned int levels;
-	uint16_t first_sid; /* first device using it, bus << 8 | devfn */
-	bool used;
-	bool bad;           /* could not be opened */
+struct tab_slot {
+	uint64_t root;
+	uint32_t format, levels, ias, granule, flags;
+	bool used, bad;
+	char who[40];
 };
 
-#define VTD_HASH_SLOTS (1u << 17) /* > 65536 context entries */
+struct insp_tabset {
+	struct tab_slot *slot;
+	uint32_t size, count; /* size: a power of two */
+};
 
-static struct vtd_table *vtd_lookup(struct vtd_table *h, uint64_t slpt,
-				    unsigned int levels, bool *fresh)
+static uint32_t tab_hash(uint64_t root, const struct tab_slot *e)
 {
-	uint64_t k = (slpt >> 12) * 0x9e3779b97f4a7c15ull + levels;
-	uint32_t i = (uint32_t)(k >> 40) & (VTD_HASH_SLOTS - 1);
+	return (uint32_t)(((root >> 6) ^ (uint64_t)e->format << 56 ^
+			   (uint64_t)e->levels << 48 ^ (uint64_t)e->ias << 40) *
+			  0x9e3779b97f4a7c15ull >> 40);
+}
 
-	for (;; i = (i + 1) & (VTD_HASH_SLOTS - 1)) {
-		if (!h[i].used) {
-			h[i].used = true;
-			h[i].slpt = slpt;
-			h[i].levels = levels;
-			*fresh = true;
-			return &h[i];
-		}
-		if (h[i].slpt == slpt && h[i].levels == levels) {
-			*fresh = false;
-			return &h[i];
-		}
+static bool tab_same(const struct tab_slot *a, const struct tab_slot *b)
+{
+	return a->root == b->root && a->format == b->format &&
+	       a->levels == b->levels && a->ias == b->ias &&
+	       a->granule == b->granule && a->flags == b->flags;
+}
+
+/* Double the array; false when memory runs out (the set stays as it was). */
+static bool tab_grow(struct insp_tabset *t)
+{
+	uint32_t n = t->size ? 2 * t->size : TAB_FIRST;
+	struct tab_slot *ns = calloc(n, sizeof(*ns));
+
+	if (!ns)
+		return false;
+	for (uint32_t i = 0; i < t->size; i++) {
+		uint32_t h;
+
+		if (!t->slot[i].used)
+			continue;
+		for (h = tab_hash(t->slot[i].root, &t->slot[i]) & (n - 1);
+		     ns[h].used; h = (h + 1) & (n - 1))
+			;
+		ns[h] = t->slot[i];
 	}
+	free(t->slot);
+	t->slot = ns;
+	t->size = n;
+	return true;
 }
 
-static void sid_str(char *buf, size_t n, unsigned int bus, unsigned int devfn)
+static struct tab_slot *tab_lookup(struct insp *s,
+				   const struct iommupt_domain_cfg *c,
+				   uint64_t root, bool *fresh)
 {
-	snprintf(buf, n, "%02x:%02x.%u", bus, devfn >> 3, devfn & 7);
-}
-
-static void vtd_device_head(struct insp *s, const char *sid, unsigned int did,
-			    unsigned int aw, unsigned int tt, uint64_t lo,
-			    bool fpd)
-{
-	static const char *const tt_name[] = {
-		"untranslated", "all", "pass-through", "reserved",
+	struct insp_tabset *t = s->tabs;
+	struct tab_slot key = {
+		.root = root, .format = c->format, .levels = c->levels,
+		.ias = c->ias_lg2, .granule = c->granule_lg2, .flags = c->flags,
+		.used = true,
 	};
-	unsigned int bits = aw >= 1 && aw <= 3 ? 30 + 9 * aw : 0;
+	uint32_t i;
 
-	if (s->o->json) {
-		fprintf(s->out,
-			"%s\n    {\"sid\": \"%s\", \"did\": %u, \"tt\": \"%s\", "
-			"\"fpd\": %s, \"aw\": %u, \"levels\": %u, \"slptptr\": \"0x%"
-			PRIx64 "\"",
-			s->first_item ? "" : ",", sid, did, tt_name[tt],
-			fpd ? "true" : "false", bits, bits ? aw + 2 : 0,
-			lo & VTD_ADDR);
-		s->first_item = false;
-	} else {
-		fprintf(s->out, "%s did %u tt %s aw %u-bit (%u-level)%s", sid,
-			did, tt_name[tt], bits, bits ? aw + 2 : 0,
-			fpd ? " fpd" : "");
-		if (tt != VTD_TT_PT)
-			fprintf(s->out, " second-stage 0x%" PRIx64, lo & VTD_ADDR);
+	if (t->count >= t->size / 2) {
+		if (t->count >= TAB_MAX || !tab_grow(t)) {
+			s->im.exhausted = true;
+			return NULL;
+		}
+	}
+	for (i = tab_hash(root, &key) & (t->size - 1);; i = (i + 1) & (t->size - 1)) {
+		struct tab_slot *e = &t->slot[i];
+
+		if (!e->used) {
+			t->count++;
+			*e = key;
+			*fresh = true;
+			return e;
+		}
+		if (tab_same(e, &key)) {
+			*fresh = false;
+			return e;
+		}
 	}
 }
 
-static int run_vtd_legacy(struct insp *s)
+int insp_tab_get(struct insp *s, const struct iommupt_domain_cfg *cfg,
+		 uint64_t root, const char *who, const char *spec,
+		 const char *loc, uint64_t entry, const char *name,
+		 struct insp_tab *t)
 {
-	const struct insp_opts *o = s->o;
-	const uint8_t *root = img_ptr(&s->im, o->addr, 4096);
-	uint64_t ctp[256];
-	struct vtd_table *tables;
-	char loc[128], sid[16];
+	char what[128];
 
-	if (o->addr & 0xfff) {
-		fprintf(s->err, "iommupt: RTADDR 0x%" PRIx64
-			" is not 4 KiB aligned (VT-d 11.4.5)\n", o->addr);
-		return -EINVAL;
+	struct tab_slot *e;
+	bool fresh;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->root = root;
+	t->format = cfg->format;
+	e = tab_lookup(s, cfg, root, &fresh);
+	if (!e)
+		return -1;
+	if (!fresh) {
+		if (e->bad)
+			return -1; /* reported with its first user */
+		t->same_as = e->who;
+		return 0;
 	}
-	if (!root) {
-		fprintf(s->err, "iommupt: root table 0x%" PRIx64
-			" is not inside the image\n", o->addr);
-		return -ERANGE;
+	snprintf(e->who, sizeof(e->who), "%s", who);
+	rc = open_table(s, cfg, root, &t->dom);
+	if (rc) {
+		e->bad = true;
+		if (rc == -ERANGE) {
+			snprintf(what, sizeof(what), "%s outside the image", name);
+			insp_report(s, IOMMUPT_BAD_TABLE_MISSING, spec, loc, entry,
+				    what);
+		} else if (rc == -EINVAL) {
+			snprintf(what, sizeof(what),
+				 "%s misaligned or its table configuration invalid",
+				 name);
+			insp_report(s, IOMMUPT_BAD_TABLE_ALIGN, spec, loc, entry,
+				    what);
+		} else {
+			snprintf(what, sizeof(what), "%s: %s", name,
+				 iommupt_strerror(rc));
+			insp_report(s, INSP_BAD_ENCODING, spec, loc, entry, what);
+		}
+		return -1;
 	}
-	tables = calloc(VTD_HASH_SLOTS, sizeof(*tables));
-	if (!tables) {
-		fprintf(s->err, "iommupt: out of memory\n");
-		return -ENOMEM;
-	}
-
-	if (o->json)
-		fprintf(s->out, "{\n  \"mode\": \"vtd-legacy\", \"root_table\": \"0x%"
-			PRIx64 "\",\n  \"%s\": [", o->addr,
-			o->validate ? "findings" : "devices");
-	else if (!o->validate)
-		fprintf(s->out, "VT-d legacy-mode root table 0x%" PRIx64 "\n",
-			o->addr);
-
-	/* Root entries: which context tables exist, each checked once. */
-	for (unsigned int bus = 0; bus < 256; bus++) {
-		uint64_t lo = rd64(root + bus * 16), hi = rd64(root + bus * 16 + 8);
-
-		ctp[bus] = 0;
-		if (!(lo & VTD_P))
-			continue;
-		snprintf(loc, sizeof(loc), "root table 0x%" PRIx64 " bus %02x",
-			 o->addr, bus);
-		if ((lo & VTD_ROOT_RSVD_LO) || hi) {
-			report(s, IOMMUPT_BAD_RESERVED_BITS, "VT-d 9.1", loc,
-			       (lo & VTD_ROOT_RSVD_LO) ? lo : hi,
-			       "reserved bit set in a root entry");
-			continue;
-		}
-		if (!img_ptr(&s->im, lo & VTD_ADDR, 4096)) {
-			report(s, IOMMUPT_BAD_TABLE_MISSING, "VT-d 9.1", loc, lo,
-			       "context-table pointer outside the image");
-			continue;
-		}
-		if ((lo & VTD_ADDR) == o->addr) {
-			report(s, IOMMUPT_BAD_TABLE_ALIAS, "VT-d 9.1", loc, lo,
-			       "context-table pointer is the root table (loop)");
-			continue;
-		}
-		ctp[bus] = lo & VTD_ADDR;
-		for (unsigned int b = 0; b < bus; b++) {
-			if (ctp[b] == ctp[bus]) {
-				report(s, IOMMUPT_BAD_TABLE_ALIAS, "VT-d 9.1", loc, lo,
-				       "context table reached from two buses");
-				ctp[bus] = 0;
-				break;
-			}
-		}
-	}
-
-	/* Context entries, in source-ID order. */
-	for (unsigned int bus = 0; bus < 256; bus++) {
-		const uint8_t *ct;
-
-		if (!ctp[bus])
-			continue;
-		ct = img_ptr(&s->im, ctp[bus], 4096);
-		for (unsigned int devfn = 0; devfn < 256; devfn++) {
-			uint64_t lo = rd64(ct + devfn * 16);
-			uint64_t hi = rd64(ct + devfn * 16 + 8);
-			unsigned int tt = VTD_TT(lo), aw = VTD_CTX_AW(hi);
-			uint64_t slpt = lo & VTD_ADDR;
-			struct vtd_table *t;
-			struct iommupt_domain *dom = NULL;
-			bool fresh, alias = false;
-
-			if (!(lo & VTD_P))
-				continue;
-			sid_str(sid, sizeof(sid), bus, devfn);
-			snprintf(loc, sizeof(loc), "%s: context table 0x%" PRIx64
-				 " entry %u", sid, ctp[bus], devfn);
-			if ((lo & VTD_CTX_RSVD_LO) || (hi & VTD_CTX_RSVD_HI)) {
-				report(s, IOMMUPT_BAD_RESERVED_BITS, "VT-d 9.3", loc,
-				       (lo & VTD_CTX_RSVD_LO) ? lo : hi,
-				       "reserved bit set in a context entry");
-				continue;
-			}
-			if (tt == VTD_TT_RSVD) {
-				report(s, INSP_BAD_ENCODING, "VT-d 9.3", loc, lo,
-				       "translation type 11b is reserved");
-				continue;
-			}
-			if (aw < 1 || aw > 3) {
-				report(s, INSP_BAD_ENCODING, "VT-d 9.3", loc, hi,
-				       "address width encoding is reserved (valid: 001b 39-bit, 010b 48-bit, 011b 57-bit)");
-				continue;
-			}
-			if (tt == VTD_TT_PT) {
-				if (!o->validate) {
-					vtd_device_head(s, sid, VTD_CTX_DID(hi), aw, tt,
-							lo, lo & VTD_FPD);
-					fputs(o->json ? "}" : "\n", s->out);
-				}
-				continue;
-			}
-			/* A page table that is also a root or context table. */
-			if (slpt == o->addr)
-				alias = true;
-			for (unsigned int b = 0; b < 256 && !alias; b++)
-				alias = ctp[b] && ctp[b] == slpt;
-			if (alias) {
-				report(s, IOMMUPT_BAD_TABLE_ALIAS, "VT-d 9.3", loc, lo,
-				       "second-stage table pointer is a root or context table");
-				continue;
-			}
-			t = vtd_lookup(tables, slpt, aw + 2, &fresh);
-			if (fresh) {
-				IOMMUPT_OPTS(iommupt_domain_cfg, cfg,
-					     .format = IOMMUPT_FMT_VTD_SS,
-					     .levels = aw + 2);
-
-				t->first_sid = (uint16_t)(bus << 8 | devfn);
-				if (open_table(s, &cfg, slpt, &dom)) {
-					t->bad = true;
-					report(s, IOMMUPT_BAD_TABLE_MISSING, "VT-d 9.3",
-					       loc, lo,
-					       "second-stage table pointer outside the image");
-					continue;
-				}
-			} else if (t->bad) {
-				continue; /* reported with its first user */
-			}
-			if (o->validate) {
-				if (dom)
-					validate_table(s, dom, IOMMUPT_FMT_VTD_SS, slpt,
-						       sid);
-				iommupt_domain_destroy(dom);
-				continue;
-			}
-			vtd_device_head(s, sid, VTD_CTX_DID(hi), aw, tt, lo,
-					lo & VTD_FPD);
-			if (!dom) {
-				char first[16];
-
-				sid_str(first, sizeof(first), t->first_sid >> 8,
-					t->first_sid & 0xff);
-				if (o->json)
-					fprintf(s->out, ", \"same_ranges_as\": \"%s\"}",
-						first);
-				else
-					fprintf(s->out, " (same table as %s)\n", first);
-				continue;
-			}
-			if (o->json)
-				fputs(", \"ranges\": [", s->out);
-			else
-				fputc('\n', s->out);
-			print_ranges(s, dom);
-			if (o->json)
-				fputs("\n      ]}", s->out);
-			iommupt_domain_destroy(dom);
-		}
-	}
-	if (o->json && !o->validate)
-		fputs("\n  ]", s->out);
-	free(tables);
 	return 0;
+}
+
+void insp_tab_show(struct insp *s, struct insp_tab *t, const char *key,
+		   const char *who)
+{
+	if (s->o->validate) {
+		if (t->dom)
+			validate_table(s, t->dom, t->format, t->root, who);
+	} else if (!t->dom) {
+		if (s->o->json)
+			fprintf(s->out, ", \"same_%s_as\": \"%s\"", key, t->same_as);
+		else
+			fprintf(s->out, " (same table as %s)\n", t->same_as);
+	} else {
+		if (s->o->json)
+			fprintf(s->out, ", \"%s\": [", key);
+		else
+			fputc('\n', s->out);
+		print_ranges(s, t->dom);
+		if (s->o->json)
+			fputs("\n      ]", s->out);
+	}
+	insp_tab_put(t);
+}
+
+void insp_tab_put(struct insp_tab *t)
+{
+	iommupt_domain_destroy(t->dom);
+	t->dom = NULL;
+}
+
+void insp_item_open(struct insp *s)
+{
+	fprintf(s->out, "%s\n    {", s->first_item ? "" : ",");
+	s->first_item = false;
 }
 
 /* ---------------------------------------------------------------- run */
@@ -725,43 +582,59 @@ int insp_run(const struct insp_opts *o, const void *data, uint64_t size,
 		.out = out,
 		.err = err,
 		.first_item = true,
-		.im = { .data = data, .base = base, .size = size },
 	};
 	int rc;
 
-	if (base + size < base && base + size != 0) {
-		fprintf(err, "iommupt: image wraps the address space\n");
-		return -EINVAL;
+	rc = insp_image_load(&s.im, o->input, data, size, base, err);
+	if (rc)
+		return rc;
+	s.tabs = calloc(1, sizeof(*s.tabs));
+	if (!s.tabs) {
+		fprintf(err, "iommupt: out of memory\n");
+		insp_image_release(&s.im);
+		return -ENOMEM;
 	}
 	/*
 	 * A sound structure visits each table at most three times (validate's
 	 * two passes and a walk); more visits than that mean a loop or heavy
 	 * aliasing, and the work stops there.
 	 */
-	s.im.budget = 4 * (size / 4096) + 65536 + 16;
+	s.im.budget = 4 * (s.im.total / 4096) + 65536 + 16;
 
 	switch (o->start) {
 	case INSP_START_ROOT:
 		rc = run_root(&s);
 		break;
-	case INSP_START_VTD_LEGACY:
-		rc = run_vtd_legacy(&s);
+	case INSP_START_VTD:
+		rc = insp_run_vtd(&s);
+		break;
+	case INSP_START_AMD_DT:
+		rc = insp_run_amd(&s);
+		break;
+	case INSP_START_SMMU_ST:
+		rc = insp_run_smmu(&s);
 		break;
 	default:
 		rc = -EINVAL;
 		break;
 	}
-	if (rc)
+	free(s.tabs->slot);
+	free(s.tabs);
+	if (rc) {
+		insp_image_release(&s.im);
 		return rc; /* nothing was printed */
+	}
 	if (s.im.exhausted) {
 		char loc[64];
 
-		snprintf(loc, sizeof(loc), "image at 0x%" PRIx64, base);
-		report(&s, IOMMUPT_BAD_TABLE_ALIAS, "table walk", loc, 0,
-		       "more table visits than the image holds tables: a loop or tables reached many times; the walk was cut short");
+		snprintf(loc, sizeof(loc), "image at 0x%" PRIx64,
+			 s.im.nsegs ? s.im.segs[0].pa : 0);
+		insp_report(&s, IOMMUPT_BAD_TABLE_ALIAS, "table walk", loc, 0,
+			    "more table visits than the image holds tables: a loop or tables reached many times; the walk was cut short");
 		if (!o->validate)
 			fprintf(err, "iommupt: the walk was cut short: tables are reached in a loop or many times (run validate)\n");
 	}
+	insp_image_release(&s.im);
 	if (!o->validate && s.findings)
 		fprintf(err, "iommupt: %d malformed structure%s skipped (run validate)\n",
 			s.findings, s.findings == 1 ? "" : "s");

@@ -2,11 +2,15 @@
 /*
  * iommupt: command-line front end of the table inspector.
  *
- *   iommupt inspect  --image FILE --base ADDR START [--json]
- *   iommupt validate --image FILE --base ADDR START [--json]
+ *   iommupt inspect  --image FILE [--base ADDR | --raw | --elf] START [--json]
+ *   iommupt validate --image FILE [--base ADDR | --raw | --elf] START [--json]
  *
- * START is one of
- *   --vtd-rtaddr ADDR                    VT-d legacy-mode root table
+ * FILE is a raw memory image at ADDR (default 0) or an ELF64 core (QEMU's
+ * dump-guest-memory), recognised by its magic. START is one of
+ *   --vtd-rtaddr REG                     VT-d root table (RTADDR_REG value:
+ *                                        TTM picks legacy or scalable mode)
+ *   --amd-devtab REG [--amd-devtab-size BYTES]  AMD-Vi device table
+ *   --smmu-strtab ADDR --log2size N [--split N]  SMMUv3 stream table
  *   --root ADDR --format FMT [--levels N] [--ias BITS] [--oas BITS]
  *          [--granule 4k|16k|64k] [--concat]
  * Exit status: 0 clean, 1 validate found problems, 2 usage or I/O error.
@@ -28,9 +32,18 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: iommupt inspect|validate --image FILE [--base ADDR] START [--json]\n"
+	fputs("usage: iommupt inspect|validate --image FILE [--base ADDR|--raw|--elf] START [--json]\n"
+	      "FILE: a raw memory image starting at --base (default 0), or an ELF64\n"
+	      "  core such as QEMU's dump-guest-memory writes (found by its magic;\n"
+	      "  --raw or --elf force the choice)\n"
 	      "START:\n"
-	      "  --vtd-rtaddr ADDR   VT-d root table, legacy mode (RTADDR_REG)\n"
+	      "  --vtd-rtaddr REG    VT-d root table: the RTADDR_REG value (address;\n"
+	      "                      TTM bits 11:10 00b legacy, 01b scalable mode)\n"
+	      "  --amd-devtab REG [--amd-devtab-size BYTES]\n"
+	      "                      AMD-Vi device table: the Device Table Base\n"
+	      "                      register (address; size from bits 8:0 unless given)\n"
+	      "  --smmu-strtab ADDR --log2size N [--split 6|8|10]\n"
+	      "                      SMMUv3 stream table (linear, or 2-level with SPLIT)\n"
 	      "  --root ADDR --format vtd-ss|x86-64|amd-v1|arm-s1|arm-s2\n"
 	      "      [--levels N] [--ias BITS] [--oas BITS] [--granule 4k|16k|64k]\n"
 	      "      [--concat]      a page-table root with its format\n"
@@ -96,6 +109,8 @@ static int parse_granule(const char *s, uint32_t *lg2)
 enum {
 	OPT_IMAGE = 256, OPT_BASE, OPT_JSON, OPT_RTADDR, OPT_ROOT, OPT_FORMAT,
 	OPT_LEVELS, OPT_IAS, OPT_OAS, OPT_GRANULE, OPT_CONCAT, OPT_HELP,
+	OPT_RAW, OPT_ELF, OPT_AMD, OPT_AMD_SIZE, OPT_SMMU, OPT_LOG2SIZE,
+	OPT_SPLIT,
 };
 
 static const struct option long_opts[] = {
@@ -111,6 +126,13 @@ static const struct option long_opts[] = {
 	{ "granule", required_argument, NULL, OPT_GRANULE },
 	{ "concat", no_argument, NULL, OPT_CONCAT },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "raw", no_argument, NULL, OPT_RAW },
+	{ "elf", no_argument, NULL, OPT_ELF },
+	{ "amd-devtab", required_argument, NULL, OPT_AMD },
+	{ "amd-devtab-size", required_argument, NULL, OPT_AMD_SIZE },
+	{ "smmu-strtab", required_argument, NULL, OPT_SMMU },
+	{ "log2size", required_argument, NULL, OPT_LOG2SIZE },
+	{ "split", required_argument, NULL, OPT_SPLIT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -126,7 +148,9 @@ int main(int argc, char **argv)
 	struct insp_opts o = { 0 };
 	const char *image = NULL;
 	uint64_t base = 0;
-	bool have_format = false;
+	bool have_format = false, have_base = false, have_log2size = false;
+	bool have_split = false;
+	uint32_t v32;
 	struct stat st;
 	void *data;
 	int fd, opt, rc;
@@ -154,19 +178,49 @@ int main(int argc, char **argv)
 		case OPT_BASE:
 			if (parse_u64(optarg, &base))
 				return bad("--base", optarg);
+			have_base = true;
+			break;
+		case OPT_RAW:
+		case OPT_ELF:
+			if (o.input)
+				return bad("command line", "--raw and --elf exclude each other");
+			o.input = opt == OPT_RAW ? INSP_IN_RAW : INSP_IN_ELF;
+			break;
+		case OPT_AMD_SIZE:
+			if (parse_u64(optarg, &o.amd_dt_size) || !o.amd_dt_size)
+				return bad("--amd-devtab-size", optarg);
+			break;
+		case OPT_LOG2SIZE:
+			if (parse_uint(optarg, 32, &v32))
+				return bad("--log2size", optarg);
+			o.smmu_log2size = v32;
+			have_log2size = true;
+			break;
+		case OPT_SPLIT:
+			if (parse_uint(optarg, 10, &v32) ||
+			    (v32 != 6 && v32 != 8 && v32 != 10))
+				return bad("--split", optarg);
+			o.smmu_split = v32;
+			have_split = true;
 			break;
 		case OPT_JSON:
 			o.json = true;
 			break;
 		case OPT_RTADDR:
 		case OPT_ROOT:
+		case OPT_AMD:
+		case OPT_SMMU:
 			if (o.start)
 				return bad("second starting point", optarg);
 			if (parse_u64(optarg, &o.addr))
-				return bad(opt == OPT_ROOT ? "--root" : "--vtd-rtaddr",
-					   optarg);
-			o.start = opt == OPT_ROOT ? INSP_START_ROOT
-						  : INSP_START_VTD_LEGACY;
+				return bad(opt == OPT_ROOT ? "--root" :
+					   opt == OPT_AMD ? "--amd-devtab" :
+					   opt == OPT_SMMU ? "--smmu-strtab" :
+					   "--vtd-rtaddr", optarg);
+			o.start = opt == OPT_ROOT ? INSP_START_ROOT :
+				  opt == OPT_AMD ? INSP_START_AMD_DT :
+				  opt == OPT_SMMU ? INSP_START_SMMU_ST :
+				  INSP_START_VTD;
 			break;
 		case OPT_FORMAT:
 			if (parse_format(optarg, &o.cfg.format))
@@ -205,11 +259,18 @@ int main(int argc, char **argv)
 	if (!image)
 		return bad("command line", "--image is required");
 	if (!o.start)
-		return bad("command line", "--root or --vtd-rtaddr is required");
+		return bad("command line", "a starting point (--root, --vtd-rtaddr, --amd-devtab or --smmu-strtab) is required");
 	if (o.start == INSP_START_ROOT && !have_format)
 		return bad("command line", "--root needs --format");
 	if (o.start != INSP_START_ROOT && have_format)
 		return bad("command line", "--format goes with --root");
+	if (o.amd_dt_size && o.start != INSP_START_AMD_DT)
+		return bad("command line", "--amd-devtab-size goes with --amd-devtab");
+	if ((have_log2size || have_split) != (o.start == INSP_START_SMMU_ST) ||
+	    (o.start == INSP_START_SMMU_ST && !have_log2size))
+		return bad("command line", "--smmu-strtab needs --log2size (and --split for a 2-level table); they go with it only");
+	if (have_base && o.input == INSP_IN_ELF)
+		return bad("command line", "an ELF core places itself: no --base");
 
 	fd = open(image, O_RDONLY);
 	if (fd < 0 || fstat(fd, &st)) {

@@ -6,8 +6,10 @@
  *
  * Concurrency: harvesting may run while hardware (or another thread via
  * iommupt_domain_mark_dirty) sets dirty bits: bits are cleared with atomic
- * read-modify-write, so every bit set before a harvest began is reported
- * by that harvest or the next. Map/unmap of the same range need the
+ * read-modify-write, or with a plain store once the entry holds every bit
+ * hardware sets (accessed and dirty: hardware then writes it no more), so
+ * every bit set before a harvest began is reported by that harvest or the
+ * next. Map/unmap of the same range need the
  * caller's lock, as for every overlapping operation.
  */
 #ifndef IOMMUPT_DIRTY_H
@@ -78,7 +80,7 @@ IOMMUPT_API int iommupt_domain_read_and_clear_dirty(
 
 /*
  * Set the dirty state of the leaf holding iova atomically, as hardware does
- * on a write (for tests and the simulator). Returns 0, -ENOENT when
+ * on a write, accessed state included (for tests and the simulator). Returns 0, -ENOENT when
  * unmapped, -EACCES when the leaf is not writable, -EOPNOTSUPP without
  * dirty state.
  */

@@ -93,6 +93,8 @@ IOMMUPT_API void iommupt_heap_set_checked(struct iommupt_heap *heap, int on);
  * domain (iommupt_domain_release_for_update) keeps its place and contents
  * and can be adopted again from the same heap, which is how one process
  * simulates a live update. Adopting counts as an allocation for fail_nth.
+ * Only a page released at the same size can be adopted, once: a freed page
+ * (maybe handed out again) or one in use gives -EINVAL.
  */
 /* Table pages and objects currently allocated from this heap. */
 IOMMUPT_API uint64_t iommupt_heap_live_pages(const struct iommupt_heap *heap);

@@ -14,9 +14,15 @@
  * provider and takes the pages over with its adopt_table callback.
  *
  * The blob is little-endian, versioned and checksummed (libiommupt/blob-int.h
- * documents the layout). Restore treats it as untrusted: any malformed,
- * truncated or inconsistent blob yields an error, no domain and nothing
- * allocated.
+ * documents the layout, libiommupt/SERIALIZE.md the format). Restore treats
+ * it as untrusted: any malformed, truncated or inconsistent blob yields an
+ * error, no domain and nothing allocated.
+ *
+ * Reserved regions: the restored domain holds the recorded ones as if
+ * their devices were attached (maps over them -EBUSY, identity maps not
+ * unmappable) until devices attached with the same regions take them
+ * over; restore rejects regions the tables contradict (an identity region
+ * not mapped 1:1, a mapping in a reserved or MSI region).
  */
 #ifndef IOMMUPT_SERIALIZE_H
 #define IOMMUPT_SERIALIZE_H

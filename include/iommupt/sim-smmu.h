@@ -44,6 +44,8 @@ extern "C" {
 #define IOMMUSIM_SMMU_CR0_SMMUEN (1u << 0)
 #define IOMMUSIM_SMMU_CR0_EVENTQEN (1u << 2)
 #define IOMMUSIM_SMMU_CR0_CMDQEN (1u << 3)
+/* CR2 (6.3.12): RECINVSID bit 1 records C_BAD_STREAMID events. */
+#define IOMMUSIM_SMMU_CR2_RECINVSID (1u << 1)
 /* GBPA (6.3.14): ABORT bit 20 with SMMUEN clear aborts transactions. */
 #define IOMMUSIM_SMMU_GBPA_ABORT (1u << 20)
 /* GERROR (6.3.15): CMDQ_ERR bit 0, EVENTQ_ABT_ERR bit 2. */
@@ -109,7 +111,7 @@ enum iommusim_smmu_event {
 };
 
 /* Event record dword 1 bits (7.3). */
-#define IOMMUSIM_SMMU_EVT1_PNU (1ull << 33)
+#define IOMMUSIM_SMMU_EVT1_PNU (1ull << 33) /* privileged */
 #define IOMMUSIM_SMMU_EVT1_IND (1ull << 34)
 #define IOMMUSIM_SMMU_EVT1_RNW (1ull << 35)
 #define IOMMUSIM_SMMU_EVT1_S2 (1ull << 39)

@@ -252,6 +252,18 @@ static int fmt_init(struct iommupt_domain *d,
 	return 0;
 }
 
+/*
+ * The item as validation compares it with the rest of its NextLevel 7
+ * page: hardware sets A and D only in the item it walked (2.2.3), so the
+ * items may differ in those bits alone.
+ */
+static inline uint64_t fmt_hw_normal(const struct iommupt_domain *d,
+				     unsigned int lvl, uint64_t e)
+{
+	return e & ~(AMDV1_A | AMDV1_D);
+}
+#define PT_FMT_HW_NORMAL 1
+
 #define PT_FMT_OPS pt_amdv1_ops
 #define PT_FMT_NAME "amd-v1"
 #define PT_FMT_GROWS 1
@@ -278,11 +290,21 @@ static inline uint64_t fmt_make_clean(const struct iommupt_domain *d,
 	return e & ~AMDV1_D;
 }
 
+/* A write is also an access: hardware leaves A and D set (2.2.3). */
 static inline uint64_t fmt_make_dirty(const struct iommupt_domain *d,
 				      unsigned int lvl, uint64_t e)
 {
-	return e | AMDV1_D;
+	return e | AMDV1_A | AMDV1_D;
 }
+
+/* With A and D set hardware has nothing left to set in a leaf (2.2.3). */
+static inline bool fmt_hw_settled(const struct iommupt_domain *d,
+				  unsigned int lvl, uint64_t e)
+{
+	return (e & (AMDV1_A | AMDV1_D)) == (AMDV1_A | AMDV1_D);
+}
+#define PT_FMT_HW_SETTLED 1
+#define PT_FMT_DIRTY_MONOTONE 1
 
 /* Only a write that IW allows sets D (2.2.3). */
 static inline bool fmt_writable(const struct iommupt_domain *d,

@@ -183,6 +183,18 @@ static inline uint64_t arm_revoke_write(uint64_t e)
 #endif
 }
 
+/*
+ * The item as validation compares it with the rest of its contiguous run:
+ * with DBM set, hardware grants write in the one item it walked ([contig],
+ * [dirty]), so such items may differ in write permission alone.
+ */
+static inline uint64_t fmt_hw_normal(const struct iommupt_domain *d,
+				     unsigned int lvl, uint64_t e)
+{
+	return (e & ARM_DBM) ? arm_revoke_write(e) : e;
+}
+#define PT_FMT_HW_NORMAL 1
+
 static inline int fmt_prot_attrs(const struct iommupt_domain *d, uint32_t prot,
 				 uint64_t *attrs)
 {
@@ -358,6 +370,29 @@ static inline bool fmt_writable(const struct iommupt_domain *d,
 {
 	return (e & ARM_DBM) || arm_has_write(e);
 }
+
+/*
+ * A dirty leaf (write permission present) whose access flag is set (map
+ * sets it) leaves hardware nothing to update [dirty], [httu].
+ */
+static inline bool fmt_hw_settled(const struct iommupt_domain *d,
+				  unsigned int lvl, uint64_t e)
+{
+	return e & ARM_AF;
+}
+#define PT_FMT_HW_SETTLED 1
+#if ARM_STAGE2
+/* Stage 2 dirty state is two set bits (valid, S2AP[1]): OR-monotone. */
+#define PT_FMT_DIRTY_MONOTONE 1
+#else
+/* Stage 1: items whose AND has AP[2] set are all read-only, none dirty. */
+static inline bool fmt_all_clean(const struct iommupt_domain *d,
+				 unsigned int lvl, uint64_t all)
+{
+	return all & ARM_S1_AP_RDONLY;
+}
+#define PT_FMT_ALL_CLEAN 1
+#endif
 
 /* Tracking off: writable-clean becomes plain writable, as a map makes it. */
 static inline uint64_t fmt_make_untracked(const struct iommupt_domain *d,

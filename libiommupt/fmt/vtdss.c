@@ -192,11 +192,21 @@ static inline uint64_t fmt_make_clean(const struct iommupt_domain *d,
 	return e & ~VTDSS_D;
 }
 
+/* A write is also an access: hardware leaves A and D set (9.8). */
 static inline uint64_t fmt_make_dirty(const struct iommupt_domain *d,
 				      unsigned int lvl, uint64_t e)
 {
-	return e | VTDSS_D;
+	return e | VTDSS_A | VTDSS_D;
 }
+
+/* With A and D set hardware has nothing left to set in a leaf (9.8). */
+static inline bool fmt_hw_settled(const struct iommupt_domain *d,
+				  unsigned int lvl, uint64_t e)
+{
+	return (e & (VTDSS_A | VTDSS_D)) == (VTDSS_A | VTDSS_D);
+}
+#define PT_FMT_HW_SETTLED 1
+#define PT_FMT_DIRTY_MONOTONE 1
 
 static inline bool fmt_writable(const struct iommupt_domain *d,
 				unsigned int lvl, uint64_t e)

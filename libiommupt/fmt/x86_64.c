@@ -220,5 +220,14 @@ static inline bool fmt_writable(const struct iommupt_domain *d,
 	return e & X86_RW;
 }
 
+/* A (set by map) and D set: the walker writes the leaf no more (SDM 4.8). */
+static inline bool fmt_hw_settled(const struct iommupt_domain *d,
+				  unsigned int lvl, uint64_t e)
+{
+	return (e & (X86_A | X86_D)) == (X86_A | X86_D);
+}
+#define PT_FMT_HW_SETTLED 1
+#define PT_FMT_DIRTY_MONOTONE 1
+
 #define PT_FMT_DIRTY_OPS pt_x86_64_dirty_ops
 #include "../pt-dirty.h"

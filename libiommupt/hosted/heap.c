@@ -3,7 +3,8 @@
  * The heap provider: table pages carved from one reserved virtual arena,
  * with OA = CPU address - arena + phys_base so that code which confuses
  * the two breaks in tests. Free lists per size; counters and a one-shot
- * allocation failure for tests.
+ * allocation failure for tests; a set of the pages released for a live
+ * update, so that only those can be adopted.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -32,7 +33,82 @@ struct iommupt_heap {
 	uint64_t allocs;
 	uint64_t fail_at;                     /* allocs value that fails; 0 off */
 	int failed;
+	/*
+	 * Released pages: open addressing with linear probing, key
+	 * (arena offset << 6 | lg2) + 1, 0 empty; at most half full.
+	 */
+	uint64_t *released;
+	uint64_t released_cap;                /* slots, a power of two */
+	uint64_t released_n;
 };
+
+static uint64_t heap_key(uint64_t off, unsigned int lg2)
+{
+	return (off << 6 | lg2) + 1;
+}
+
+static uint64_t heap_slot(const struct iommupt_heap *h, uint64_t key)
+{
+	return (key * 0x9e3779b97f4a7c15ull >> 20) & (h->released_cap - 1);
+}
+
+/* Record a released page; false when the set cannot grow. Under lock. */
+static bool heap_released_add(struct iommupt_heap *h, uint64_t key)
+{
+	if (2 * (h->released_n + 1) > h->released_cap) {
+		uint64_t cap = h->released_cap ? 2 * h->released_cap : 64;
+		uint64_t *old = h->released, ocap = h->released_cap;
+
+		h->released = calloc(cap, sizeof(*h->released));
+		if (!h->released) {
+			h->released = old;
+			return false;
+		}
+		h->released_cap = cap;
+		for (uint64_t i = 0; i < ocap; i++) {
+			uint64_t j;
+
+			if (!old[i])
+				continue;
+			for (j = heap_slot(h, old[i]); h->released[j];
+			     j = (j + 1) & (cap - 1))
+				;
+			h->released[j] = old[i];
+		}
+		free(old);
+	}
+	uint64_t j = heap_slot(h, key);
+
+	while (h->released[j])
+		j = (j + 1) & (h->released_cap - 1);
+	h->released[j] = key;
+	h->released_n++;
+	return true;
+}
+
+/* Take a page out of the set; false when it was not released. Under lock. */
+static bool heap_released_take(struct iommupt_heap *h, uint64_t key)
+{
+	uint64_t mask = h->released_cap - 1, j, k;
+
+	if (!h->released_cap)
+		return false;
+	for (j = heap_slot(h, key); h->released[j] != key; j = (j + 1) & mask)
+		if (!h->released[j])
+			return false;
+	/* Backward-shift deletion keeps every probe chain unbroken. */
+	for (k = (j + 1) & mask; h->released[k]; k = (k + 1) & mask) {
+		uint64_t home = heap_slot(h, h->released[k]);
+
+		if (((k - home) & mask) >= ((k - j) & mask)) {
+			h->released[j] = h->released[k];
+			j = k;
+		}
+	}
+	h->released[j] = 0;
+	h->released_n--;
+	return true;
+}
 
 /* Count an allocation; whether it is the one armed to fail. Under lock. */
 static bool heap_should_fail(struct iommupt_heap *h)
@@ -101,7 +177,8 @@ static void heap_free_table(void *ctx, void *cpu, uint64_t oa,
 /*
  * Live update within one process: a released page stays in the arena with
  * its contents, off the free lists and out of the live count, until it is
- * adopted again.
+ * adopted again. Only a page released at that size can be: a freed one
+ * (poisoned, maybe reused) or one still in use is refused with -EINVAL.
  */
 static int heap_adopt_table(void *ctx, uint64_t oa, unsigned int lg2,
 			    void **cpu)
@@ -118,6 +195,8 @@ static int heap_adopt_table(void *ctx, uint64_t oa, unsigned int lg2,
 		rc = -EINVAL;
 	else if (heap_should_fail(h))
 		rc = -ENOMEM;
+	else if (!heap_released_take(h, heap_key(off, lg2)))
+		rc = -EINVAL;
 	else
 		h->live_pages++;
 	pthread_mutex_unlock(&h->lock);
@@ -132,10 +211,13 @@ static void heap_release_table(void *ctx, void *cpu, uint64_t oa,
 	struct iommupt_heap *h = ctx;
 
 	(void)cpu;
-	(void)oa;
-	(void)lg2;
 	pthread_mutex_lock(&h->lock);
 	h->live_pages--;
+	/*
+	 * Without memory to remember it the page cannot be adopted again; it
+	 * stays in the arena until the heap goes.
+	 */
+	(void)heap_released_add(h, heap_key(oa - h->phys_base, lg2));
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -235,6 +317,7 @@ IOMMUPT_API void iommupt_heap_destroy(struct iommupt_heap *h)
 		return;
 	munmap(h->arena, h->arena_bytes);
 	pthread_mutex_destroy(&h->lock);
+	free(h->released);
 	free(h);
 }
 

@@ -12,47 +12,15 @@
 set -eu
 
 top_builddir=${top_builddir:-.}
+srcdir=${top_srcdir:-$(dirname "$0")/../..}
 prog="$top_builddir/tests/qemu/vtd-edu"
-cache=${IOMMUPT_QEMU_CACHE:-$top_builddir/tests/qemu/cache}
 timeout_s=${IOMMUPT_QEMU_TIMEOUT:-300}
 
-qemu=$(command -v qemu-system-x86_64 || true)
-if [ -z "$qemu" ]; then
-	echo "qemu-system-x86_64 not found (apt-get install qemu-system-x86): skipped"
-	exit 77
-fi
-for tool in cpio gzip; do
-	command -v "$tool" >/dev/null || { echo "$tool is missing"; exit 99; }
-done
-busybox=/bin/busybox
-[ -x "$busybox" ] || { echo "$busybox missing (apt-get install busybox-static)"; exit 99; }
-if ! "$busybox" 2>&1 | head -1 | grep -qi busybox ||
-   ldd "$busybox" >/dev/null 2>&1; then
-	echo "$busybox is not a static busybox (apt-get install busybox-static)"; exit 99
-fi
+# QEMU, the tools and the kernel (downloaded once): tests/qemu/lib.sh.
+. "$srcdir/tests/qemu/lib.sh"
+qemu_tools
 [ -x "$prog" ] || { echo "$prog not built"; exit 99; }
-
-# The kernel: Debian's 6.1 image, downloaded once into the build tree.
-kernel=${IOMMUPT_QEMU_KERNEL:-}
-if [ -z "$kernel" ]; then
-	mkdir -p "$cache"
-	kernel=$(ls "$cache"/boot/vmlinuz-6.1.0-*-amd64 2>/dev/null | sort -V | tail -1 || true)
-	if [ -z "$kernel" ]; then
-		pkg=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' 2>/dev/null |
-		      awk '{print $1}' | sort -V | tail -1)
-		if [ -z "$pkg" ] ||
-		   ! (cd "$cache" && apt-get download "$pkg" >/dev/null 2>&1); then
-			echo "cannot download a linux-image-6.1.0-*-amd64 package: skipped"
-			exit 77
-		fi
-		dpkg -x "$cache"/"$pkg"_*.deb "$cache/unpack"
-		# Keep the kernel image only (the modules are not needed).
-		mkdir -p "$cache/boot"
-		mv "$cache"/unpack/boot/vmlinuz-* "$cache/boot/"
-		rm -rf "$cache/unpack" "$cache"/"$pkg"_*.deb
-		kernel=$(ls "$cache"/boot/vmlinuz-6.1.0-*-amd64 | sort -V | tail -1)
-	fi
-fi
+qemu_kernel
 echo "kernel: $kernel"
 "$qemu" --version | head -1
 
@@ -83,7 +51,7 @@ done
 poweroff -f
 EOF
 chmod +x "$root/init"
-(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$work/initrd.gz"
+qemu_initrd "$root" "$work/initrd.gz"
 
 # TCG by default: the guest boots in about ten seconds, and nested KVM is
 # not always sound (a 6.1 kernel hangs early under some nested hosts).
@@ -111,20 +79,13 @@ boot() {
 	qrc=$?
 	set -e
 	echo "qemu exit $qrc after $(( $(date +%s) - start )) s ($accel)"
-	tr -d '\r' < "$log" | grep -E '^IOMMUPT-QEMU:|^  ' || true
 	want=$(echo "$2" | tr , '\n' | wc -l)
-	got=$(grep -c '^IOMMUPT-QEMU: DONE' "$log" || true)
-	if [ "$got" -ne "$want" ]; then
-		echo "guest finished $got of $want runs; console tail:"
-		tail -n 40 "$log"
-		status=1
-	fi
-	if grep -q '^IOMMUPT-QEMU: FAIL' "$log" ||
-	   ! grep -q '^IOMMUPT-QEMU: PASS' "$log"; then
-		status=1
-	fi
+	qemu_results "$log" || status=1
 }
 
 boot "" legacy,regs
 boot ",x-scalable-mode=on,aw-bits=48" scalable
+# Scalable mode again with caching mode (flush after map, DID 0 reserved)
+# and PASID support (context entries with PASIDE): about 20 s more.
+boot ",x-scalable-mode=on,aw-bits=48,x-pasid-mode=on,caching-mode=on" scalable-cm
 exit $status

@@ -13,29 +13,24 @@
  * detach. Leaving out the driver's IOTLB or context-cache invalidation
  * makes these checks fail (QEMU caches both).
  *
- * Usage: vtd-edu [legacy|regs|scalable]: legacy-mode tables with queued
- * invalidation, legacy mode with register-based invalidation, or scalable
- * mode (the unit must have it: QEMU's x-scalable-mode=on).
+ * Usage: vtd-edu [legacy|regs|scalable|scalable-cm]: legacy-mode tables
+ * with queued invalidation, legacy mode with register-based invalidation,
+ * or scalable mode (the unit must have it: QEMU's x-scalable-mode=on;
+ * scalable-cm also expects caching mode and PASID support, QEMU's
+ * caching-mode=on,x-pasid-mode=on). In scalable mode edu is then attached
+ * to a first-stage (x86-64) domain when the unit has ECAP.FLTS; QEMU 7.2
+ * has no first stage, and there the driver must refuse the domain.
  *
  * Each check prints "IOMMUPT-QEMU: PASS <mode>/<name>" or "IOMMUPT-QEMU:
  * FAIL <mode>/<name>: <why>" on the console, then "IOMMUPT-QEMU: DONE".
- *
- * edu facts (QEMU hw/misc/edu.c, docs/specs/edu.rst): PCI 1234:11e8; BAR0
- * registers 0x80 DMA source, 0x88 destination, 0x90 count, 0x98 command
- * (bit 0 start/busy, bit 1 direction: 1 = edu buffer -> RAM, bit 2 raise
- * IRQ); the 4096-byte buffer is at device address 0x40000; DMA addresses
- * are masked to 28 bits.
+ * The result lines and edu are tests/qemu/edu.c's (edu facts: edu.h).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <iommupt/domain.h>
@@ -43,23 +38,10 @@
 #include <iommupt/drv.h>
 #include <iommupt/gather.h>
 
+#include "edu.h"
+
 #define VTD_BASE 0xfed90000ull /* QEMU q35 intel-iommu register block */
 #define VTD_LEN 0x1000ull
-
-#define EDU_SRC 0x80
-#define EDU_DST 0x88
-#define EDU_CNT 0x90
-#define EDU_CMD 0x98
-#define EDU_CMD_RUN 0x1
-#define EDU_CMD_TO_RAM 0x2
-#define EDU_BUF 0x40000ull
-
-/*
- * QEMU 7.2's edu rejects a transfer that ends exactly at the end of its
- * buffer (an off-by-one in edu_check_range, fatal: hw_error aborts QEMU),
- * so pages are copied in halves through the buffer's first half.
- */
-#define EDU_XFER 2048u
 
 /* IOVAs below edu's 28-bit DMA mask. */
 #define IOVA_SRC 0x100000ull
@@ -70,156 +52,7 @@
 #define DID 1
 #define DID2 2
 
-static int nr_pass, nr_fail;
 static const char *mode = "legacy";
-
-static void result(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		nr_pass++;
-		printf("IOMMUPT-QEMU: PASS %s/%s\n", mode, name);
-	} else {
-		nr_fail++;
-		printf("IOMMUPT-QEMU: FAIL %s/%s: ", mode, name);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-	}
-	fflush(stdout);
-}
-
-struct edu {
-	volatile uint8_t *bar;
-	uint16_t sid;
-};
-
-static int read_hex(const char *dir, const char *file, unsigned long *val)
-{
-	char path[512], buf[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	*val = strtoul(buf, NULL, 16);
-	return 0;
-}
-
-/* Find edu in sysfs, enable memory decode and bus mastering, map BAR0. */
-static int edu_open(struct edu *e)
-{
-	const char *root = "/sys/bus/pci/devices";
-	char dir[512], path[600];
-	unsigned int dom, bus, dev, fn;
-	struct dirent *de;
-	unsigned long ven, did;
-	uint16_t cmd;
-	DIR *d = opendir(root);
-	int fd, found = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		snprintf(dir, sizeof(dir), "%s/%s", root, de->d_name);
-		if (read_hex(dir, "vendor", &ven) || read_hex(dir, "device", &did))
-			continue;
-		if (ven == 0x1234 && did == 0x11e8 &&
-		    sscanf(de->d_name, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) == 4) {
-			found = 1;
-			break;
-		}
-	}
-	closedir(d);
-	if (!found)
-		return -1;
-	e->sid = (uint16_t)(bus << 8 | dev << 3 | fn);
-
-	/* PCI command register (config offset 4): memory space, bus master. */
-	snprintf(path, sizeof(path), "%s/config", dir);
-	fd = open(path, O_RDWR);
-	if (fd < 0 || pread(fd, &cmd, 2, 4) != 2)
-		return -1;
-	cmd |= 0x2 | 0x4;
-	if (pwrite(fd, &cmd, 2, 4) != 2)
-		return -1;
-	close(fd);
-
-	snprintf(path, sizeof(path), "%s/resource0", dir);
-	fd = open(path, O_RDWR | O_SYNC);
-	if (fd < 0)
-		return -1;
-	e->bar = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	return e->bar == MAP_FAILED ? -1 : 0;
-}
-
-static void edu_w64(struct edu *e, unsigned int off, uint64_t v)
-{
-	*(volatile uint64_t *)(volatile void *)(e->bar + off) = v;
-}
-
-static uint64_t edu_r64(struct edu *e, unsigned int off)
-{
-	return *(volatile uint64_t *)(volatile void *)(e->bar + off);
-}
-
-/*
- * One edu transfer; waits until the engine is idle again. A transfer the
- * IOMMU blocks still completes from edu's point of view (it ignores DMA
- * errors), so success here says nothing about the bytes.
- */
-static int edu_dma(struct edu *e, uint64_t src, uint64_t dst, uint64_t cnt,
-		   int to_ram)
-{
-	struct timespec t0, t;
-
-	edu_w64(e, EDU_SRC, src);
-	edu_w64(e, EDU_DST, dst);
-	edu_w64(e, EDU_CNT, cnt);
-	edu_w64(e, EDU_CMD, EDU_CMD_RUN | (to_ram ? EDU_CMD_TO_RAM : 0));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (edu_r64(e, EDU_CMD) & EDU_CMD_RUN) {
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 10)
-			return -ETIMEDOUT;
-		usleep(1000);
-	}
-	return 0;
-}
-
-/* Copy len bytes from src to dst (both IOVAs) through edu's buffer. */
-static int edu_copy(struct edu *e, uint64_t src, uint64_t dst, uint64_t len)
-{
-	uint64_t off;
-	int ret = 0;
-
-	for (off = 0; !ret && off < len; off += EDU_XFER) {
-		ret = edu_dma(e, src + off, EDU_BUF, EDU_XFER, 0);
-		if (!ret)
-			ret = edu_dma(e, EDU_BUF, dst + off, EDU_XFER, 1);
-	}
-	return ret;
-}
-
-static void fill(void *p, size_t len, uint32_t seed)
-{
-	uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		seed = seed * 1103515245u + 12345u;
-		b[i] = (uint8_t)(seed >> 16);
-	}
-}
 
 static int faults_read(struct iommudrv_vtd *vtd, struct iommudrv_fault *f,
 		       unsigned int max, unsigned int *n)
@@ -244,10 +77,10 @@ static void check_fault(struct iommudrv_vtd *vtd, const char *name,
 	int ret = faults_read(vtd, f, 4, &n);
 
 	if (ret < 0) {
-		result(0, name, "read_faults: %d", ret);
+		qt_result(0, name, "read_faults: %d", ret);
 		return;
 	}
-	result(n == 1 && f[0].source_id == sid && f[0].iova == iova &&
+	qt_result(n == 1 && f[0].source_id == sid && f[0].iova == iova &&
 		       f[0].access == access && f[0].reason == reason &&
 		       f[0].vendor_reason == fr,
 	       name,
@@ -270,8 +103,80 @@ static void unmap_flush(struct iommupt_domain *dom, struct iommudrv_vtd *vtd,
 	ret = iommupt_domain_unmap(dom, iova, len, 0, &g, &done);
 	fret = iommudrv_vtd_flush(vtd, DID, &g);
 	iommupt_gather_release(&g);
-	result(!ret && !fret && done == len, name,
+	qt_result(!ret && !fret && done == len, name,
 	       "unmap %d (%" PRIu64 " bytes), flush %d", ret, done, fret);
+}
+
+/*
+ * Scalable mode: edu's requests without PASID through a first-stage
+ * (x86-64) domain, RID_PASID entry of type PGTT 001b: a copy, then unmap
+ * + PASID-based invalidation and the write faults (first-stage "not
+ * present", 0x71). A unit without ECAP.FLTS (QEMU 7.2) must see the
+ * domain refused.
+ */
+static void first_stage(struct iommudrv_vtd *vtd, struct iommudrv_pinned *pin,
+			struct edu *e, const struct iommudrv_vtd_info *info,
+			uint8_t *src, uint64_t src_pa, uint8_t *dst,
+			uint64_t dst_pa)
+{
+	IOMMUPT_OPTS(iommupt_domain_cfg, cfg, .format = IOMMUPT_FMT_X86_64,
+		     .levels = 4);
+	struct iommupt_domain *fs = NULL;
+	struct iommupt_gather g;
+	struct iommudrv_fault f[4];
+	unsigned int n = 0;
+	int ret;
+
+	cfg.pgsize_bitmap = info->fs_levels_mask ? info->fs_pgsize_bitmap
+						 : (1ull << 12);
+	ret = iommupt_domain_create(&cfg, iommudrv_pinned_mem(pin), &fs);
+	if (ret) {
+		qt_result(0, "fs-domain", "%d", ret);
+		return;
+	}
+	if (!info->fs_levels_mask) {
+		printf("  first stage: not offered (ECAP.FLTS = 0)\n");
+		ret = iommudrv_vtd_attach(vtd, e->sid, fs, DID2);
+		qt_result(ret == -EOPNOTSUPP, "fs-refused-without-flts",
+			  "attach %d", ret);
+		iommupt_domain_destroy(fs);
+		return;
+	}
+	iommupt_gather_init(&g);
+	ret = iommupt_domain_map(fs, IOVA_SRC, src_pa, 4096, IOMMUPT_READ, &g);
+	if (!ret)
+		ret = iommupt_domain_map(fs, IOVA_DST, dst_pa, 4096,
+					 IOMMUPT_READ | IOMMUPT_WRITE, &g);
+	if (!ret)
+		ret = iommudrv_vtd_attach(vtd, e->sid, fs, DID2);
+	if (!ret)
+		ret = iommudrv_vtd_flush(vtd, DID2, &g);
+	iommupt_gather_release(&g);
+	qt_result(!ret, "fs-map-attach", "%d (%s)", ret, strerror(-ret));
+	if (!ret) {
+		qt_fill(src, 4096, 123);
+		memset(dst, 0, 4096);
+		ret = edu_copy(e, IOVA_SRC, IOVA_DST, 4096);
+		faults_read(vtd, f, 4, &n);
+		qt_result(!ret && !memcmp(src, dst, 4096) && n == 0, "fs-dma-4k",
+			  "dma %d, bytes %s, %u faults", ret,
+			  memcmp(src, dst, 4096) ? "differ" : "match", n);
+		iommupt_gather_init(&g);
+		ret = iommupt_domain_unmap(fs, IOVA_DST, 4096, 0, &g, NULL);
+		if (!ret)
+			ret = iommudrv_vtd_flush(vtd, DID2, &g);
+		iommupt_gather_release(&g);
+		edu_dma(e, EDU_BUF, IOVA_DST, 64, 1);
+		if (ret)
+			qt_result(0, "fs-fault-after-unmap", "unmap %d", ret);
+		else
+			check_fault(vtd, "fs-fault-after-unmap", e->sid,
+				    IOVA_DST, IOMMUDRV_ACCESS_WRITE,
+				    IOMMUDRV_FAULT_TRANSLATION, 0x71);
+	}
+	ret = iommudrv_vtd_detach(vtd, e->sid);
+	qt_result(!ret, "fs-detach", "%d", ret);
+	iommupt_domain_destroy(fs);
 }
 
 int main(int argc, char **argv)
@@ -294,21 +199,25 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1)
 		mode = argv[1];
+	qt_mode = mode;
 	if (!strcmp(mode, "legacy")) {
 		vopts.flags = IOMMUDRV_VTD_LEGACY;
 	} else if (!strcmp(mode, "regs")) {
 		vopts.flags = IOMMUDRV_VTD_NO_QI;
-	} else if (strcmp(mode, "scalable")) {
-		fprintf(stderr, "usage: %s [legacy|regs|scalable]\n", argv[0]);
+	} else if (!strcmp(mode, "scalable") || !strcmp(mode, "scalable-cm")) {
+		vopts.flags = IOMMUDRV_VTD_SCALABLE;
+	} else {
+		fprintf(stderr, "usage: %s [legacy|regs|scalable|scalable-cm]\n",
+			argv[0]);
 		return 2;
 	}
 	printf("IOMMUPT-QEMU: START vtd-edu %s\n", mode);
 
 	if (edu_open(&e)) {
-		result(0, "edu-found", "no usable edu device (1234:11e8)");
+		qt_result(0, "edu-found", "no usable edu device (1234:11e8)");
 		goto done;
 	}
-	result(1, "edu-found", "");
+	qt_result(1, "edu-found", "%s", "");
 	printf("  edu source id %04x\n", e.sid);
 
 	ret = iommudrv_pinned_create(NULL, &pin);
@@ -316,7 +225,7 @@ int main(int argc, char **argv)
 		ret = iommudrv_pinned_alloc(pin, 12, (void **)&src, &src_pa);
 	if (!ret)
 		ret = iommudrv_pinned_alloc(pin, 12, (void **)&dst, &dst_pa);
-	result(!ret, "pinned-memory", "%d", ret);
+	qt_result(!ret, "pinned-memory", "%d", ret);
 	if (ret)
 		goto done;
 	printf("  src pa %#" PRIx64 " dst pa %#" PRIx64 " hugepages %d\n",
@@ -328,13 +237,16 @@ int main(int argc, char **argv)
 					  iommudrv_pinned_mem(pin), &vopts, &vtd);
 	if (!ret)
 		ret = iommudrv_vtd_get_info(vtd, &info);
-	result(!ret, "vtd-probe", "%d (%s)", ret, strerror(-ret));
+	qt_result(!ret, "vtd-probe", "%d (%s)", ret, strerror(-ret));
 	if (ret)
 		goto done;
-	result(info.scalable_mode == !strcmp(mode, "scalable") &&
-		       info.queued_inval == !!strcmp(mode, "regs"),
-	       "vtd-mode", "scalable mode %u, queued invalidation %u",
-	       info.scalable_mode, info.queued_inval);
+	qt_result(info.scalable_mode == !strncmp(mode, "scalable", 8) &&
+		       info.queued_inval == !!strcmp(mode, "regs") &&
+		       (strcmp(mode, "scalable-cm") ||
+			(info.caching_mode && info.nr_pasids > 1)),
+	       "vtd-mode", "scalable mode %u, queued invalidation %u, cm %u, "
+	       "pasids %u", info.scalable_mode, info.queued_inval,
+	       info.caching_mode, info.nr_pasids);
 	printf("  VT-d version %u.%u cap %#" PRIx64 " ecap %#" PRIx64
 	       " levels-mask %#x mgaw %u pgsizes %#" PRIx64
 	       " domains %u frcd %u qi %u scalable %u/%u cm %u\n",
@@ -342,27 +254,31 @@ int main(int argc, char **argv)
 	       info.levels_mask, info.mgaw, info.pgsize_bitmap, info.nr_domains,
 	       info.nr_fault_records, info.queued_inval, info.scalable,
 	       info.scalable_mode, info.caching_mode);
+	printf("  coherent %u first-stage levels-mask %#x pgsizes %#" PRIx64
+	       " second-stage %u pasids %u\n", info.coherent,
+	       info.fs_levels_mask, info.fs_pgsize_bitmap, info.ss_supported,
+	       info.nr_pasids);
 
 	levels = info.levels_mask & (1u << 4) ? 4 : 3;
 	cfg.levels = levels;
 	cfg.pgsize_bitmap = info.pgsize_bitmap;
 	ret = iommupt_domain_create(&cfg, iommudrv_pinned_mem(pin), &dom);
-	result(!ret, "domain-create", "%d", ret);
+	qt_result(!ret, "domain-create", "%d", ret);
 	if (ret)
 		goto done;
 	printf("  domain: %u levels\n", levels);
 
 	ret = iommudrv_vtd_enable(vtd);
-	result(!ret, "vtd-enable", "%d (%s)", ret, strerror(-ret));
+	qt_result(!ret, "vtd-enable", "%d (%s)", ret, strerror(-ret));
 	if (ret)
 		goto done;
 
 	/* Blocked before attach: edu's reads fault as "not attached". */
-	fill(src, 4096, 7);
+	qt_fill(src, 4096, 7);
 	edu_dma(&e, IOVA_SRC, EDU_BUF, 64, 0);
 	n = 0;
 	ret = faults_read(vtd, f, 4, &n);
-	result(ret >= 0 && n == 1 && f[0].reason == IOMMUDRV_FAULT_NO_DEVICE &&
+	qt_result(ret >= 0 && n == 1 && f[0].reason == IOMMUDRV_FAULT_NO_DEVICE &&
 		       f[0].source_id == e.sid,
 	       "blocked-before-attach", "ret %d n %u reason %u", ret, n,
 	       n ? f[0].reason : 0);
@@ -377,7 +293,7 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = iommudrv_vtd_flush(vtd, DID, &g);
 	iommupt_gather_release(&g);
-	result(!ret, "map-attach", "%d (%s)", ret, strerror(-ret));
+	qt_result(!ret, "map-attach", "%d (%s)", ret, strerror(-ret));
 	if (ret)
 		goto done;
 
@@ -386,14 +302,14 @@ int main(int argc, char **argv)
 	ret = edu_copy(&e, IOVA_SRC, IOVA_DST, 4096);
 	n = 0;
 	faults_read(vtd, f, 4, &n);
-	result(!ret && !memcmp(src, dst, 4096) && n == 0, "dma-4k",
+	qt_result(!ret && !memcmp(src, dst, 4096) && n == 0, "dma-4k",
 	       "dma %d, bytes %s, %u faults", ret,
 	       memcmp(src, dst, 4096) ? "differ" : "match", n);
 
 	/* A 2M page: write its last 4K through IOVAs, read its middle back. */
 	ret = iommudrv_pinned_alloc(pin, 21, (void **)&huge, &huge_pa);
 	if (ret) {
-		result(0, "dma-2m", "no 2M hugepage (%d)", ret);
+		qt_result(0, "dma-2m", "no 2M hugepage (%d)", ret);
 	} else {
 		iommupt_gather_init(&g);
 		ret = iommupt_domain_map(dom, IOVA_HUGE, huge_pa, 1u << 21,
@@ -404,18 +320,18 @@ int main(int argc, char **argv)
 		if (!ret)
 			ret = iommupt_domain_iova_to_phys(dom, IOVA_HUGE + 0x1ff000,
 							  &oa, NULL, &lg2);
-		result(!ret && lg2 == 21 && oa == huge_pa + 0x1ff000,
+		qt_result(!ret && lg2 == 21 && oa == huge_pa + 0x1ff000,
 		       "map-2m", "%d, page 2^%u, oa %#" PRIx64, ret, lg2, oa);
 		/* src -> edu -> last 4K of the 2M page */
 		ret = edu_copy(&e, IOVA_SRC, IOVA_HUGE + 0x1ff000, 4096);
 		/* middle of the 2M page -> edu -> dst */
-		fill(huge + 0x100000, 4096, 99);
+		qt_fill(huge + 0x100000, 4096, 99);
 		memset(dst, 0, 4096);
 		if (!ret)
 			ret = edu_copy(&e, IOVA_HUGE + 0x100000, IOVA_DST, 4096);
 		n = 0;
 		faults_read(vtd, f, 4, &n);
-		result(!ret && !memcmp(huge + 0x1ff000, src, 4096) &&
+		qt_result(!ret && !memcmp(huge + 0x1ff000, src, 4096) &&
 			       !memcmp(huge + 0x100000, dst, 4096) && n == 0,
 		       "dma-2m", "dma %d, write %s, read %s, %u faults", ret,
 		       memcmp(huge + 0x1ff000, src, 4096) ? "differs" : "ok",
@@ -434,7 +350,7 @@ int main(int argc, char **argv)
 	{
 		static const uint8_t zero[4096];
 
-		result(!memcmp(dst, zero, 4096), "unmapped-4k-untouched",
+		qt_result(!memcmp(dst, zero, 4096), "unmapped-4k-untouched",
 		       "bytes reached the unmapped page");
 	}
 	check_fault(vtd, "fault-write-after-unmap", e.sid, IOVA_DST,
@@ -467,11 +383,11 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = iommudrv_vtd_flush(vtd, DID, &g);
 	iommupt_gather_release(&g);
-	fill(src, 4096, 31);
+	qt_fill(src, 4096, 31);
 	memset(dst, 0, 4096);
 	if (!ret)
 		ret = edu_copy(&e, IOVA_TABLE + 0x1ff000, IOVA_TABLE, 4096);
-	result(!ret && !memcmp(src, dst, 4096), "dma-4k-table",
+	qt_result(!ret && !memcmp(src, dst, 4096), "dma-4k-table",
 	       "%d, bytes %s", ret, memcmp(src, dst, 4096) ? "differ" : "match");
 	{
 		struct iommupt_gather tg;
@@ -482,7 +398,7 @@ int main(int argc, char **argv)
 		ret = iommupt_domain_unmap(dom, IOVA_TABLE, 1u << 21, 0, &tg,
 					   &done);
 		fret = iommudrv_vtd_flush(vtd, DID, &tg);
-		result(!ret && !fret && done == 8192 && tg.nr_pages >= 1 &&
+		qt_result(!ret && !fret && done == 8192 && tg.nr_pages >= 1 &&
 			       (tg.flags & IOMMUPT_GATHER_TABLES),
 		       "unmap-frees-table", "unmap %d, flush %d, %" PRIu64
 		       " bytes, %u table pages", ret, fret, done, tg.nr_pages);
@@ -515,13 +431,13 @@ int main(int argc, char **argv)
 						 IOMMUPT_READ, NULL);
 		if (!ret)
 			ret = iommudrv_vtd_attach(vtd, e.sid, dom2, DID2);
-		fill(src, 4096, 77);
+		qt_fill(src, 4096, 77);
 		memset(dst, 0, 4096);
 		if (!ret)
 			ret = edu_copy(&e, IOVA_SRC, IOVA_DST, 4096);
 		n = 0;
 		faults_read(vtd, f, 4, &n);
-		result(!ret && !memcmp(src, dst2, 4096) && n == 0,
+		qt_result(!ret && !memcmp(src, dst2, 4096) && n == 0,
 		       "reattach-second-domain", "%d, bytes %s, %u faults",
 		       ret, ret ? "-" : memcmp(src, dst2, 4096) ? "differ"
 								: "match", n);
@@ -529,7 +445,7 @@ int main(int argc, char **argv)
 		ret = iommudrv_vtd_attach(vtd, e.sid, dom, DID);
 		edu_dma(&e, EDU_BUF, IOVA_DST, 64, 1);
 		if (ret)
-			result(0, "reattach-first-domain", "attach %d", ret);
+			qt_result(0, "reattach-first-domain", "attach %d", ret);
 		else
 			check_fault(vtd, "reattach-first-domain", e.sid,
 				    IOVA_DST, IOMMUDRV_ACCESS_WRITE,
@@ -537,26 +453,30 @@ int main(int argc, char **argv)
 		ret = iommudrv_vtd_attach(vtd, e.sid, dom2, DID2);
 		if (!ret)
 			ret = iommudrv_vtd_detach(vtd, e.sid);
-		result(!ret, "detach-second-domain", "%d", ret);
+		qt_result(!ret, "detach-second-domain", "%d", ret);
 		iommupt_domain_destroy(dom2); /* detached and flushed */
 		if (!ret)
 			ret = iommudrv_vtd_attach(vtd, e.sid, dom, DID);
-		result(!ret, "attach-first-again", "%d", ret);
+		qt_result(!ret, "attach-first-again", "%d", ret);
 	}
 
 	ret = iommudrv_vtd_detach(vtd, e.sid);
 	edu_dma(&e, EDU_BUF, IOVA_DST, 64, 1);
 	n = 0;
 	faults_read(vtd, f, 4, &n);
-	result(!ret && n == 1 && f[0].reason == IOMMUDRV_FAULT_NO_DEVICE,
+	qt_result(!ret && n == 1 && f[0].reason == IOMMUDRV_FAULT_NO_DEVICE,
 	       "detach-blocks", "detach %d, %u faults, reason %u", ret, n,
 	       n ? f[0].reason : 0);
+
+	if (info.scalable_mode)
+		first_stage(vtd, pin, &e, &info, src, src_pa, dst, dst_pa);
 
 done:
 	iommudrv_vtd_destroy(vtd); /* translation off before memory goes */
 	iommupt_domain_destroy(dom);
 	iommudrv_devmem_close(dm);
 	iommudrv_pinned_destroy(pin);
-	printf("IOMMUPT-QEMU: DONE pass=%d fail=%d\n", nr_pass, nr_fail);
-	return nr_fail ? 1 : 0;
+	printf("IOMMUPT-QEMU: DONE pass=%d fail=%d\n", qt_nr_pass,
+	       qt_nr_fail);
+	return qt_nr_fail ? 1 : 0;
 }
