@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
 /*
- * Helpers the unit drivers (amd.c, smmu.c; vtd.c has the same ones) share:
+ * Helpers the unit drivers (amd.c, smmu.c, vtd.c and its files) share:
  * register polling with a deadline, the pages they give the unit, and the
  * x86 cache write-back for units that do not snoop. Internal (drv-int.h).
  */

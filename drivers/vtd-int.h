@@ -14,6 +14,7 @@
 #include <iommupt/domain.h>
 #include <iommupt/drv-vtd.h>
 
+#include "drv-int.h"
 #include "vtd-regs.h"
 
 #define VTD_PAGE 4096u
@@ -25,11 +26,6 @@
 #define VTD_PASIDS_PER_TABLE 64 /* 9.6: 64-byte entries in a 4K table */
 #define VTD_RID_PASID 0u        /* PASID of requests without one */
 #define VTD_LEGACY_PASID 0xffffffffu /* attachment made in legacy mode */
-
-struct vtd_page {
-	void *cpu;
-	uint64_t oa;
-};
 
 /* One attached (requester, PASID): what flush and detach need. */
 struct vtd_att {
@@ -47,8 +43,8 @@ struct vtd_att {
 struct vtd_dev {
 	struct vtd_dev *next;
 	uint16_t sid;
-	struct vtd_page pdir;
-	struct vtd_page ptbl[VTD_PDIR_ENTRIES]; /* made on demand */
+	struct drv_page pdir;
+	struct drv_page ptbl[VTD_PDIR_ENTRIES]; /* made on demand */
 };
 
 struct iommudrv_vtd {
@@ -69,16 +65,16 @@ struct iommudrv_vtd {
 	int use_qi;
 	int scalable;             /* scalable-mode tables (needs QI) */
 	int enabled;
-	struct vtd_page root;     /* 256 root entries, one per bus */
+	struct drv_page root;     /* 256 root entries, one per bus */
 	/*
 	 * Context tables per bus: [0] only in legacy mode; in scalable mode
 	 * [0] holds devfn 0-127 and [1] devfn 128-255.
 	 */
-	struct vtd_page ctx[VTD_NR_BUS][2];
+	struct drv_page ctx[VTD_NR_BUS][2];
 	struct vtd_dev *devs;     /* scalable mode: PASID structures */
 	struct vtd_att *atts;     /* attached requesters / PASIDs */
-	struct vtd_page iq;       /* invalidation queue, one page */
-	struct vtd_page status;   /* invalidation-wait status word */
+	struct drv_page iq;       /* invalidation queue, one page */
+	struct drv_page status;   /* invalidation-wait status word */
 	unsigned int iq_desc;     /* descriptor bytes: 16, or 32 in scalable mode */
 	unsigned int iq_entries;  /* descriptors in the queue */
 	unsigned int iq_tail;     /* next free descriptor slot */
@@ -94,10 +90,6 @@ struct vtd_dom {
 };
 
 /* vtd.c */
-int vtd_page_alloc(struct iommudrv_vtd *v, struct vtd_page *p);
-void vtd_page_free(struct iommudrv_vtd *v, struct vtd_page *p);
-void vtd_put64(void *base, unsigned int idx, uint64_t val);
-uint64_t vtd_load64(const void *base, unsigned int idx);
 int vtd_qi_submit(struct iommudrv_vtd *v, const uint64_t (*desc)[2],
 		  unsigned int nr);
 /* Descriptor that drops the IOTLB entries of one attachment (6.5.3). */
@@ -117,7 +109,11 @@ int vtd_sm_detach(struct iommudrv_vtd *v, uint16_t sid, uint32_t pasid);
 int vtd_sm_detach_all(struct iommudrv_vtd *v, uint16_t sid);
 void vtd_sm_free(struct iommudrv_vtd *v);
 
-/* vtd-wb.c: write back CPU caches when the walk does not snoop. */
+/*
+ * vtd-wb.c: write back CPU caches when the walk does not snoop. Entries
+ * are stored with drv_store64(); the caller writes one back once it is
+ * whole.
+ */
 static inline int vtd_noncoherent(const struct iommudrv_vtd *v)
 {
 	return !(v->ecap & VTD_ECAP_C);

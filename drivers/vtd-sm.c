@@ -34,18 +34,18 @@ static struct vtd_dev *find_dev(struct iommudrv_vtd *v, uint16_t sid)
 
 /* The context table (half) holding devfn, made on demand (9.2). */
 static int context_table(struct iommudrv_vtd *v, unsigned int bus,
-			 unsigned int half, struct vtd_page **out)
+			 unsigned int half, struct drv_page **out)
 {
-	struct vtd_page *ct = &v->ctx[bus][half];
+	struct drv_page *ct = &v->ctx[bus][half];
 	int ret;
 
 	if (!ct->cpu) {
-		ret = vtd_page_alloc(v, ct);
+		ret = drv_page_alloc(&v->mem, ct, VTD_PAGE_LG2);
 		if (ret)
 			return ret;
 		vtd_wb(v, ct->cpu, VTD_PAGE);
 		/* 9.2: LCTP/LP in the low qword, UCTP/UP in the high one. */
-		vtd_put64(v->root.cpu, bus * 2 + half, ct->oa | VTD_RE_P);
+		drv_store64(v->root.cpu, bus * 2 + half, ct->oa | VTD_RE_P);
 		vtd_wb(v, (uint64_t *)v->root.cpu + bus * 2 + half, 8);
 	}
 	*out = ct;
@@ -54,18 +54,18 @@ static int context_table(struct iommudrv_vtd *v, unsigned int bus,
 
 /* The requester's PASID directory and the PASID table holding pasid. */
 static int pasid_table(struct iommudrv_vtd *v, uint16_t sid, uint32_t pasid,
-		       struct vtd_dev **dout, struct vtd_page **out)
+		       struct vtd_dev **dout, struct drv_page **out)
 {
 	unsigned int di = pasid / VTD_PASIDS_PER_TABLE;
 	struct vtd_dev *d = find_dev(v, sid);
-	struct vtd_page *pt;
+	struct drv_page *pt;
 	int ret;
 
 	if (!d) {
 		d = calloc(1, sizeof(*d));
 		if (!d)
 			return -ENOMEM;
-		ret = vtd_page_alloc(v, &d->pdir);
+		ret = drv_page_alloc(&v->mem, &d->pdir, VTD_PAGE_LG2);
 		if (ret) {
 			free(d);
 			return ret;
@@ -77,12 +77,12 @@ static int pasid_table(struct iommudrv_vtd *v, uint16_t sid, uint32_t pasid,
 	}
 	pt = &d->ptbl[di];
 	if (!pt->cpu) {
-		ret = vtd_page_alloc(v, pt);
+		ret = drv_page_alloc(&v->mem, pt, VTD_PAGE_LG2);
 		if (ret)
 			return ret;
 		vtd_wb(v, pt->cpu, VTD_PAGE);
 		/* 9.5: P and the table's address. */
-		vtd_put64(d->pdir.cpu, di, pt->oa | VTD_PDE_P);
+		drv_store64(d->pdir.cpu, di, pt->oa | VTD_PDE_P);
 		vtd_wb(v, (uint64_t *)d->pdir.cpu + di, 8);
 	}
 	*dout = d;
@@ -90,7 +90,7 @@ static int pasid_table(struct iommudrv_vtd *v, uint16_t sid, uint32_t pasid,
 	return 0;
 }
 
-static uint64_t *pasid_entry(struct vtd_page *pt, uint32_t pasid)
+static uint64_t *pasid_entry(struct drv_page *pt, uint32_t pasid)
 {
 	return (uint64_t *)pt->cpu + (pasid % VTD_PASIDS_PER_TABLE) * 8;
 }
@@ -113,14 +113,14 @@ static int inval_pasid(struct iommudrv_vtd *v, uint16_t did, uint32_t pasid,
 static int clear_pasid_entry(struct iommudrv_vtd *v, uint64_t *pe,
 			     uint32_t pasid)
 {
-	uint64_t q0 = vtd_load64(pe, 0);
+	uint64_t q0 = drv_load64(pe, 0);
 
 	if (!(q0 & VTD_PTE_Q0_P))
 		return 0;
-	vtd_put64(pe, 0, 0);
+	drv_store64(pe, 0, 0);
 	vtd_wb(v, pe, 64);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return inval_pasid(v, (uint16_t)vtd_load64(pe, 1), pasid,
+	return inval_pasid(v, (uint16_t)drv_load64(pe, 1), pasid,
 			   VTD_PTE_Q0_PGTT(q0) == 1);
 }
 
@@ -129,7 +129,7 @@ int vtd_sm_attach(struct iommudrv_vtd *v, uint16_t sid, uint32_t pasid,
 {
 	unsigned int bus = sid >> 8, devfn = sid & 0xff;
 	unsigned int ce = (devfn & 0x7f) * 4; /* qword index of the entry */
-	struct vtd_page *ct, *pt;
+	struct drv_page *ct, *pt;
 	struct vtd_dev *d;
 	uint64_t *pe, *cep;
 	int ret;
@@ -153,31 +153,31 @@ int vtd_sm_attach(struct iommudrv_vtd *v, uint16_t sid, uint32_t pasid,
 		return ret;
 	vtd_att_set(v, sid, pasid, did, dom);
 	/* 9.6: the other qwords first, P last. */
-	vtd_put64(pe, 1, VTD_PTE_Q1_DID(did));
+	drv_store64(pe, 1, VTD_PTE_Q1_DID(did));
 	for (unsigned int i = 2; i < 8; i++)
-		vtd_put64(pe, i, 0);
+		drv_store64(pe, i, 0);
 	if (dom->fs) {
-		vtd_put64(pe, 2, dom->root_oa |
+		drv_store64(pe, 2, dom->root_oa |
 				 (dom->levels == 5 ? VTD_PTE_Q2_FSPM_5 : 0));
 		/* AW is ignored for first stage; set as Linux does. */
-		vtd_put64(pe, 0, VTD_PTE_Q0_PGTT_FS |
+		drv_store64(pe, 0, VTD_PTE_Q0_PGTT_FS |
 				 VTD_PTE_Q0_AW(dom->aw) | VTD_PTE_Q0_P);
 	} else {
-		vtd_put64(pe, 0, dom->root_oa | VTD_PTE_Q0_PGTT_SS |
+		drv_store64(pe, 0, dom->root_oa | VTD_PTE_Q0_PGTT_SS |
 				 VTD_PTE_Q0_AW(dom->aw) | VTD_PTE_Q0_P);
 	}
 	vtd_wb(v, pe, 64);
 
 	cep = (uint64_t *)ct->cpu + ce;
-	if (!(vtd_load64(cep, 0) & VTD_SMCE_Q0_P)) {
+	if (!(drv_load64(cep, 0) & VTD_SMCE_Q0_P)) {
 		uint64_t cd[1][2] = { { VTD_QI_CC | VTD_QI_CC_DEVICE |
 						VTD_QI_CC_SID(sid), 0 } };
 
 		/* 9.4: RID_PASID, then directory, size, PASIDE and P. */
-		vtd_put64(cep, 1, VTD_SMCE_Q1_RID_PASID(VTD_RID_PASID));
-		vtd_put64(cep, 2, 0);
-		vtd_put64(cep, 3, 0);
-		vtd_put64(cep, 0, d->pdir.oa | VTD_SMCE_Q0_PDTS(VTD_PDTS) |
+		drv_store64(cep, 1, VTD_SMCE_Q1_RID_PASID(VTD_RID_PASID));
+		drv_store64(cep, 2, 0);
+		drv_store64(cep, 3, 0);
+		drv_store64(cep, 0, d->pdir.oa | VTD_SMCE_Q0_PDTS(VTD_PDTS) |
 				  (v->ecap & VTD_ECAP_PASID ?
 					   VTD_SMCE_Q0_PASIDE : 0) |
 				  VTD_SMCE_Q0_P);
@@ -196,7 +196,7 @@ int vtd_sm_attach(struct iommudrv_vtd *v, uint16_t sid, uint32_t pasid,
 static int maybe_clear_context(struct iommudrv_vtd *v, uint16_t sid)
 {
 	unsigned int bus = sid >> 8, devfn = sid & 0xff;
-	struct vtd_page *ct = &v->ctx[bus][devfn >> 7];
+	struct drv_page *ct = &v->ctx[bus][devfn >> 7];
 	const uint64_t d[2][2] = {
 		{ VTD_QI_CC | VTD_QI_CC_DEVICE | VTD_QI_CC_SID(sid), 0 },
 		{ VTD_QI_PC | VTD_QI_PC_GLOBAL, 0 },
@@ -210,9 +210,9 @@ static int maybe_clear_context(struct iommudrv_vtd *v, uint16_t sid)
 	if (!ct->cpu)
 		return 0;
 	cep = (uint64_t *)ct->cpu + (devfn & 0x7f) * 4;
-	if (!(vtd_load64(cep, 0) & VTD_SMCE_Q0_P))
+	if (!(drv_load64(cep, 0) & VTD_SMCE_Q0_P))
 		return 0;
-	vtd_put64(cep, 0, 0);
+	drv_store64(cep, 0, 0);
 	vtd_wb(v, cep, 32);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return vtd_qi_submit(v, d, 2);
@@ -221,7 +221,7 @@ static int maybe_clear_context(struct iommudrv_vtd *v, uint16_t sid)
 int vtd_sm_detach(struct iommudrv_vtd *v, uint16_t sid, uint32_t pasid)
 {
 	struct vtd_dev *d = find_dev(v, sid);
-	struct vtd_page *pt;
+	struct drv_page *pt;
 	int ret;
 
 	if (!vtd_att_find(v, sid, pasid) || !d)
@@ -259,9 +259,9 @@ void vtd_sm_free(struct iommudrv_vtd *v)
 		struct vtd_dev *d = v->devs;
 
 		v->devs = d->next;
-		vtd_page_free(v, &d->pdir);
+		drv_page_free(&v->mem, &d->pdir);
 		for (unsigned int i = 0; i < VTD_PDIR_ENTRIES; i++)
-			vtd_page_free(v, &d->ptbl[i]);
+			drv_page_free(&v->mem, &d->ptbl[i]);
 		free(d);
 	}
 }

@@ -17,21 +17,10 @@
 
 #include "vtd-int.h"
 
-#define VTD_LINE 64u /* the smallest x86 cache line */
-
 void vtd_wb_default(void *ctx, const void *cpu, size_t len)
 {
 	(void)ctx;
-#if defined(__x86_64__) || defined(__i386__)
-	uintptr_t p = (uintptr_t)cpu & ~(uintptr_t)(VTD_LINE - 1);
-	uintptr_t end = (uintptr_t)cpu + len;
-
-	for (; p < end; p += VTD_LINE)
-		__builtin_ia32_clflush((const void *)p);
-#else
-	(void)cpu;
-	(void)len;
-#endif
+	drv_clflush_range(cpu, len);
 }
 
 void vtd_wb(struct iommudrv_vtd *v, const void *cpu, size_t len)
@@ -74,7 +63,7 @@ static int wb_table(struct iommudrv_vtd *v, const struct vtd_dom *dom,
 		i1 = 511;
 	}
 	for (i = i0; i <= i1; i++) {
-		uint64_t e = vtd_load64(cpu, i);
+		uint64_t e = drv_load64(cpu, i);
 		int present = dom->fs ? !!(e & VTD_FS_P) : !!(e & VTD_SS_RW);
 		int ret;
 

@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "drv-int.h"
 #include "vtd-int.h"
@@ -46,51 +45,6 @@ static int wr64(struct iommudrv_vtd *v, uint64_t off, uint64_t val)
 	return v->mmio.write(v->mmio.ctx, off, 8, val);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Poll a 32-bit register until (val & mask) == want. */
-static int poll32(struct iommudrv_vtd *v, uint64_t off, uint32_t mask,
-		  uint32_t want)
-{
-	uint64_t end = now_ns() + VTD_TIMEOUT_NS;
-	uint32_t val;
-	int ret;
-
-	for (;;) {
-		ret = rd32(v, off, &val);
-		if (ret)
-			return ret;
-		if ((val & mask) == want)
-			return 0;
-		if (now_ns() > end)
-			return -ETIMEDOUT;
-	}
-}
-
-static int poll64(struct iommudrv_vtd *v, uint64_t off, uint64_t mask,
-		  uint64_t want)
-{
-	uint64_t end = now_ns() + VTD_TIMEOUT_NS;
-	uint64_t val;
-	int ret;
-
-	for (;;) {
-		ret = rd64(v, off, &val);
-		if (ret)
-			return ret;
-		if ((val & mask) == want)
-			return 0;
-		if (now_ns() > end)
-			return -ETIMEDOUT;
-	}
-}
-
 /*
  * Issue one global command (10.4.4): set (on) or clear (off) the command
  * bit while keeping the other persistent enables, then wait for the status
@@ -109,33 +63,7 @@ static int gcmd(struct iommudrv_vtd *v, uint32_t bit, int on, uint32_t want)
 	ret = wr32(v, VTD_GCMD_REG, sts);
 	if (ret)
 		return ret;
-	return poll32(v, VTD_GSTS_REG, bit, want);
-}
-
-int vtd_page_alloc(struct iommudrv_vtd *v, struct vtd_page *p)
-{
-	return v->mem.alloc_table(v->mem.ctx, VTD_PAGE_LG2, &p->cpu, &p->oa);
-}
-
-void vtd_page_free(struct iommudrv_vtd *v, struct vtd_page *p)
-{
-	if (p->cpu)
-		v->mem.free_table(v->mem.ctx, p->cpu, p->oa, VTD_PAGE_LG2);
-	p->cpu = NULL;
-}
-
-/*
- * Store one qword of a structure the unit reads. Without page-walk
- * coherency the caller writes the entry back (vtd_wb) once it is whole.
- */
-void vtd_put64(void *base, unsigned int idx, uint64_t val)
-{
-	__atomic_store_n((uint64_t *)base + idx, val, __ATOMIC_RELEASE);
-}
-
-uint64_t vtd_load64(const void *base, unsigned int idx)
-{
-	return __atomic_load_n((const uint64_t *)base + idx, __ATOMIC_ACQUIRE);
+	return drv_poll(&v->mmio, VTD_GSTS_REG, 4, bit, want, VTD_TIMEOUT_NS);
 }
 
 /* ---- invalidation ---------------------------------------------------- */
@@ -172,7 +100,7 @@ static int qi_submit_one(struct iommudrv_vtd *v, const uint64_t (*desc)[2],
 	if (nr + 1 >= v->iq_entries)
 		return -EINVAL;
 	/* Make room: the head must not be overtaken. */
-	end = now_ns() + VTD_TIMEOUT_NS;
+	end = drv_now_ns() + VTD_TIMEOUT_NS;
 	for (;;) {
 		uint64_t head;
 		unsigned int used;
@@ -184,7 +112,7 @@ static int qi_submit_one(struct iommudrv_vtd *v, const uint64_t (*desc)[2],
 		used = (v->iq_tail - (unsigned int)head) & (v->iq_entries - 1);
 		if (used + nr + 1 < v->iq_entries)
 			break;
-		if (now_ns() > end)
+		if (drv_now_ns() > end)
 			return -ETIMEDOUT;
 	}
 
@@ -207,11 +135,11 @@ static int qi_submit_one(struct iommudrv_vtd *v, const uint64_t (*desc)[2],
 		unsigned int q = v->iq_tail * (v->iq_desc / 8);
 
 		/* The unit snoops the queue: no write-back (10.4.3 C). */
-		vtd_put64(v->iq.cpu, q, lo);
-		vtd_put64(v->iq.cpu, q + 1, hi);
+		drv_store64(v->iq.cpu, q, lo);
+		drv_store64(v->iq.cpu, q + 1, hi);
 		if (v->iq_desc > 16) {
-			vtd_put64(v->iq.cpu, q + 2, 0);
-			vtd_put64(v->iq.cpu, q + 3, 0);
+			drv_store64(v->iq.cpu, q + 2, 0);
+			drv_store64(v->iq.cpu, q + 3, 0);
 		}
 		v->iq_tail = (v->iq_tail + 1) & (v->iq_entries - 1);
 	}
@@ -220,13 +148,13 @@ static int qi_submit_one(struct iommudrv_vtd *v, const uint64_t (*desc)[2],
 	if (ret)
 		return ret;
 
-	end = now_ns() + VTD_TIMEOUT_NS;
+	end = drv_now_ns() + VTD_TIMEOUT_NS;
 	while (__atomic_load_n((uint32_t *)v->status.cpu, __ATOMIC_ACQUIRE) !=
 	       seq) {
 		ret = qi_check_error(v);
 		if (ret)
 			return ret;
-		if (now_ns() > end)
+		if (drv_now_ns() > end)
 			return -ETIMEDOUT;
 	}
 	return qi_check_error(v);
@@ -262,7 +190,8 @@ static int reg_ctx_inval(struct iommudrv_vtd *v, uint64_t cmd)
 {
 	int ret = wr64(v, VTD_CCMD_REG, VTD_CCMD_ICC | cmd);
 
-	return ret ? ret : poll64(v, VTD_CCMD_REG, VTD_CCMD_ICC, 0);
+	return ret ? ret : drv_poll(&v->mmio, VTD_CCMD_REG, 8, VTD_CCMD_ICC,
+				    0, VTD_TIMEOUT_NS);
 }
 
 /* Register-based IOTLB invalidation (10.4.8); iva only for page grain. */
@@ -277,8 +206,8 @@ static int reg_iotlb_inval(struct iommudrv_vtd *v, uint64_t cmd, uint64_t iva)
 	}
 	ret = wr64(v, v->iotlb_off + VTD_IOTLB_OFF,
 		   VTD_IOTLB_IVT | cmd | iotlb_drain_reg(v));
-	return ret ? ret : poll64(v, v->iotlb_off + VTD_IOTLB_OFF,
-				  VTD_IOTLB_IVT, 0);
+	return ret ? ret : drv_poll(&v->mmio, v->iotlb_off + VTD_IOTLB_OFF,
+				    8, VTD_IOTLB_IVT, 0, VTD_TIMEOUT_NS);
 }
 
 /* Write buffer flush for units that need it (CAP.RWBF, 6.8). */
@@ -665,7 +594,8 @@ static int disable_unit(struct iommudrv_vtd *v)
 
 		ret = rd64(v, VTD_IQT_REG, &tail);
 		if (!ret)
-			poll64(v, VTD_IQH_REG, 0x7fff0ull, tail & 0x7fff0ull);
+			drv_poll(&v->mmio, VTD_IQH_REG, 8, 0x7fff0ull,
+				 tail & 0x7fff0ull, VTD_TIMEOUT_NS);
 		ret = gcmd(v, VTD_GCMD_QIE, 0, 0);
 		if (ret)
 			return ret;
@@ -810,11 +740,11 @@ int iommudrv_vtd_create(const struct iommupt_mmio *mmio,
 	v->iq_desc = v->scalable ? VTD_IQ_DESC_SIZE_SM : VTD_IQ_DESC_SIZE;
 	v->iq_entries = VTD_PAGE / v->iq_desc;
 
-	ret = vtd_page_alloc(v, &v->root);
+	ret = drv_page_alloc(&v->mem, &v->root, VTD_PAGE_LG2);
 	if (!ret && v->use_qi)
-		ret = vtd_page_alloc(v, &v->iq);
+		ret = drv_page_alloc(&v->mem, &v->iq, VTD_PAGE_LG2);
 	if (!ret && v->use_qi)
-		ret = vtd_page_alloc(v, &v->status);
+		ret = drv_page_alloc(&v->mem, &v->status, VTD_PAGE_LG2);
 	if (ret)
 		goto fail;
 	vtd_wb(v, v->root.cpu, VTD_PAGE);
@@ -846,8 +776,8 @@ void iommudrv_vtd_destroy(struct iommudrv_vtd *v)
 	if (v->enabled)
 		disable_unit(v);
 	for (i = 0; i < VTD_NR_BUS; i++) {
-		vtd_page_free(v, &v->ctx[i][0]);
-		vtd_page_free(v, &v->ctx[i][1]);
+		drv_page_free(&v->mem, &v->ctx[i][0]);
+		drv_page_free(&v->mem, &v->ctx[i][1]);
 	}
 	vtd_sm_free(v);
 	while (v->atts) {
@@ -856,9 +786,9 @@ void iommudrv_vtd_destroy(struct iommudrv_vtd *v)
 		v->atts = a->next;
 		free(a);
 	}
-	vtd_page_free(v, &v->root);
-	vtd_page_free(v, &v->iq);
-	vtd_page_free(v, &v->status);
+	drv_page_free(&v->mem, &v->root);
+	drv_page_free(&v->mem, &v->iq);
+	drv_page_free(&v->mem, &v->status);
 	pthread_mutex_destroy(&v->lock);
 	free(v);
 }
@@ -869,18 +799,18 @@ static int attach_legacy(struct iommudrv_vtd *v, uint16_t sid,
 			 const struct vtd_dom *dom, uint16_t did)
 {
 	unsigned int bus = sid >> 8, devfn = sid & 0xff;
-	struct vtd_page *ct = &v->ctx[bus][0];
+	struct drv_page *ct = &v->ctx[bus][0];
 	uint64_t old_lo, old_hi;
 	int ret;
 
 	if (!ct->cpu) {
-		ret = vtd_page_alloc(v, ct);
+		ret = drv_page_alloc(&v->mem, ct, VTD_PAGE_LG2);
 		if (ret)
 			return ret;
 		vtd_wb(v, ct->cpu, VTD_PAGE);
 		/* 9.1: root entry low qword = context table | P. */
-		vtd_put64(v->root.cpu, bus * 2 + 1, 0);
-		vtd_put64(v->root.cpu, bus * 2, ct->oa | VTD_RE_P);
+		drv_store64(v->root.cpu, bus * 2 + 1, 0);
+		drv_store64(v->root.cpu, bus * 2, ct->oa | VTD_RE_P);
 		vtd_wb(v, (uint64_t *)v->root.cpu + bus * 2, 16);
 	}
 	ret = vtd_att_set(v, sid, VTD_LEGACY_PASID, did, NULL);
@@ -889,15 +819,15 @@ static int attach_legacy(struct iommudrv_vtd *v, uint16_t sid,
 	if (ret)
 		return ret;
 
-	old_lo = vtd_load64(ct->cpu, devfn * 2);
-	old_hi = vtd_load64(ct->cpu, devfn * 2 + 1);
+	old_lo = drv_load64(ct->cpu, devfn * 2);
+	old_hi = drv_load64(ct->cpu, devfn * 2 + 1);
 	if (old_lo & VTD_CE_LO_P) {
 		/*
 		 * 6.5.3.3: a present entry is torn down (P = 0) and
 		 * invalidated before it is rewritten, so the unit never sees
 		 * half of each.
 		 */
-		vtd_put64(ct->cpu, devfn * 2, 0);
+		drv_store64(ct->cpu, devfn * 2, 0);
 		vtd_wb(v, (uint64_t *)ct->cpu + devfn * 2, 16);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		ret = flush_write_buffer(v);
@@ -908,9 +838,9 @@ static int attach_legacy(struct iommudrv_vtd *v, uint16_t sid,
 	}
 	vtd_att_set(v, sid, VTD_LEGACY_PASID, did, dom);
 	/* 9.3: AW and DID in the high qword first, then P in the low one. */
-	vtd_put64(ct->cpu, devfn * 2 + 1,
+	drv_store64(ct->cpu, devfn * 2 + 1,
 		  VTD_CE_HI_AW(dom->aw) | VTD_CE_HI_DID(did));
-	vtd_put64(ct->cpu, devfn * 2,
+	drv_store64(ct->cpu, devfn * 2,
 		  dom->root_oa | VTD_CE_LO_TT_SS | VTD_CE_LO_P);
 	vtd_wb(v, (uint64_t *)ct->cpu + devfn * 2, 16);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -1031,15 +961,15 @@ int iommudrv_vtd_attach_pasid(struct iommudrv_vtd *v, uint16_t sid,
 static int detach_legacy(struct iommudrv_vtd *v, uint16_t sid)
 {
 	unsigned int bus = sid >> 8, devfn = sid & 0xff;
-	struct vtd_page *ct = &v->ctx[bus][0];
+	struct drv_page *ct = &v->ctx[bus][0];
 	uint64_t hi;
 	int ret;
 
-	if (!ct->cpu || !(vtd_load64(ct->cpu, devfn * 2) & VTD_CE_LO_P))
+	if (!ct->cpu || !(drv_load64(ct->cpu, devfn * 2) & VTD_CE_LO_P))
 		return -ENOENT;
-	hi = vtd_load64(ct->cpu, devfn * 2 + 1);
-	vtd_put64(ct->cpu, devfn * 2, 0);
-	vtd_put64(ct->cpu, devfn * 2 + 1, 0);
+	hi = drv_load64(ct->cpu, devfn * 2 + 1);
+	drv_store64(ct->cpu, devfn * 2, 0);
+	drv_store64(ct->cpu, devfn * 2 + 1, 0);
 	vtd_wb(v, (uint64_t *)ct->cpu + devfn * 2, 16);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	ret = flush_write_buffer(v);

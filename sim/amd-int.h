@@ -9,6 +9,7 @@
 #include <iommupt/sim-amd.h>
 
 #include "sim-int.h"
+#include "xlate.h"
 
 #define AMD_BIT(n) (1ull << (n))
 

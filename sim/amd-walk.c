@@ -31,26 +31,14 @@ static uint64_t addr_rsvd(const struct amd_unit *a)
 
 int amd_read(struct amd_walker *w, uint64_t pa, uint64_t *val)
 {
-	int rc = sim_mem_read64_raw(w->a->u.mem, pa, val);
-
-	if (w->live) {
-		w->cycles += w->a->u.cyc.mem_read;
-		w->a->u.st.walk_reads++;
-	}
-	return rc;
+	return sim_walk_read(&w->a->u, w->live, &w->cycles, pa, val);
 }
 
 static void set_flag(struct amd_walker *w, uint64_t pa, uint64_t e,
 		     uint64_t bit)
 {
-	uint64_t prev;
-
-	if (!w->live || (e & bit))
-		return;
-	if (sim_mem_cas64_raw(w->a->u.mem, pa, e, e | bit, &prev))
-		return;
-	w->cycles += w->a->u.cyc.mem_write;
-	w->a->u.st.ad_writes++;
+	if (w->live && !(e & bit))
+		sim_walk_update(&w->a->u, &w->cycles, pa, e, e | bit);
 }
 
 /*
@@ -142,7 +130,7 @@ uint32_t amd_check_access(const struct amd_req *rq, uint32_t prot,
 }
 
 /*
- * Page directory caches (xlate.c), tagged (DomainID | kind << 32, PASID):
+ * Page directory caches (xlate.h), tagged (DomainID | kind << 32, PASID):
  * the deepest cached pointer to a table below top; returns its level.
  */
 static unsigned int pdc_probe(struct amd_walker *w, const struct amd_dte *dte,

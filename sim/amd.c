@@ -6,6 +6,7 @@
  * the stale detector hook and the unit's creation.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "amd-int.h"
@@ -45,7 +46,7 @@ static void dte_unpack(const uint64_t val[4], struct amd_dte *d)
 }
 
 /*
- * IOTLB (xlate.c): tags (DomainID | kind << 32, PASID). Any power of two
+ * IOTLB (xlate.h): tags (DomainID | kind << 32, PASID). Any power of two
  * may be a page size (NextLevel 7), so a lookup probes the sizes the
  * IOTLB has ever held.
  */
@@ -274,6 +275,10 @@ static int amd_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
 
 static const struct sim_unit_ops amd_ops = {
 	.dma = amd_dma,
+	.iotlb = offsetof(struct amd_unit, iotlb_c),
+	.context = offsetof(struct amd_unit, dte_c),
+	.pwc = offsetof(struct amd_unit, pdc),
+	.pwc_levels = AMD_PDC_LEVELS,
 };
 
 IOMMUPT_API uint64_t iommusim_amd_default_efr(void)
@@ -309,10 +314,6 @@ IOMMUPT_API int iommusim_amd_create(const struct iommusim_amd_opts *opts,
 						IOMMUSIM_AMD_NO_STALE_CHECK));
 	if (!a)
 		return -ENOMEM;
-	a->u.caches = (struct sim_unit_caches){
-		.iotlb = &a->iotlb_c, .context = &a->dte_c, .pwc = a->pdc,
-		.pwc_levels = AMD_PDC_LEVELS,
-	};
 	a->efr = opts->efr ? opts->efr : iommusim_amd_default_efr();
 	a->haw = opts->haw ? opts->haw : 52;
 	a->flags = opts->flags;
@@ -322,16 +323,11 @@ IOMMUPT_API int iommusim_amd_create(const struct iommusim_amd_opts *opts,
 		 EFR_GATS(a->efr) > 1)
 		rc = -EINVAL;
 	if (!rc)
-		rc = sim_unit_cache_init(&a->iotlb_c, &opts->iotlb,
-					 IOMMUSIM_CACHE_IOTLB, 0, opts->seed);
-	for (unsigned int l = 0; l < AMD_PDC_LEVELS && !rc; l++)
-		rc = sim_unit_cache_init(&a->pdc[l], &opts->pdc,
-					 IOMMUSIM_CACHE_PWC, l + 1,
-					 opts->seed + l + 1);
-	if (!rc)
-		rc = sim_unit_cache_init(&a->dte_c, &opts->dte,
-					 IOMMUSIM_CACHE_CONTEXT, 0,
-					 opts->seed + 7);
+		rc = sim_unit_caches_init(&a->u, &(struct sim_unit_cache_opts){
+			.iotlb = &opts->iotlb, .pwc = &opts->pdc,
+			.context = &opts->dte, .seed = opts->seed,
+			.context_seed = 7,
+		});
 	if (rc) {
 		iommusim_unit_destroy(&a->u);
 		return rc;

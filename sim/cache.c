@@ -31,11 +31,6 @@ static uint32_t set_of(const struct sim_cache *c,
 	return (uint32_t)(h % c->sets);
 }
 
-bool sim_cache_enabled(const struct sim_cache *c)
-{
-	return c->e != NULL;
-}
-
 int sim_cache_init(struct sim_cache *c, const struct iommusim_cache_cfg *cfg,
 		   uint64_t seed)
 {
@@ -77,14 +72,6 @@ struct sim_cache_entry *sim_cache_find(struct sim_cache *c,
 		}
 	}
 	return NULL;
-}
-
-void sim_cache_count(struct sim_cache *c, bool hit)
-{
-	if (hit)
-		c->hits++;
-	else
-		c->misses++;
 }
 
 void sim_cache_fill(struct sim_cache *c, const uint64_t key[SIM_CACHE_KEYS],

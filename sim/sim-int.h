@@ -56,7 +56,13 @@ void sim_cache_fini(struct sim_cache *c);
 struct sim_cache_entry *sim_cache_find(struct sim_cache *c,
 				       const uint64_t key[SIM_CACHE_KEYS]);
 /* Count one lookup as a hit or a miss. */
-void sim_cache_count(struct sim_cache *c, bool hit);
+static inline void sim_cache_count(struct sim_cache *c, bool hit)
+{
+	if (hit)
+		c->hits++;
+	else
+		c->misses++;
+}
 /* Insert or replace key's entry; evicts LRU (or random) way of its set. */
 void sim_cache_fill(struct sim_cache *c, const uint64_t key[SIM_CACHE_KEYS],
 		    const uint64_t val[SIM_CACHE_VALS]);
@@ -66,7 +72,11 @@ unsigned int sim_cache_inval(struct sim_cache *c, sim_cache_match_fn match,
 			     void *ctx);
 void sim_cache_get_stats(const struct sim_cache *c,
 			 struct iommusim_cache_stats *st);
-bool sim_cache_enabled(const struct sim_cache *c);
+/* Whether c holds anything (sets * ways != 0). */
+static inline bool sim_cache_enabled(const struct sim_cache *c)
+{
+	return c->e != NULL;
+}
 
 /* ---- cycle model (cycles.c) ---- */
 
@@ -98,15 +108,15 @@ bool sim_stale_check(struct sim_stale *s, const struct iommusim_stale_report *r)
 
 struct iommusim_unit;
 
+/*
+ * What a model adds to the unit: its DMA path and where its caches are
+ * in its struct (offsets; 0: it has none of that kind). pwc is an array
+ * of pwc_levels caches, levels 1 and up.
+ */
 struct sim_unit_ops {
 	int (*dma)(struct iommusim_unit *u, const struct iommusim_dma *req,
 		   struct iommusim_dma_result *res);
-};
-
-/* The model's caches (NULL: it has none of that kind). */
-struct sim_unit_caches {
-	struct sim_cache *iotlb, *context, *pasid;
-	struct sim_cache *pwc;    /* pwc[0..pwc_levels-1]: levels 1.. */
+	size_t iotlb, context, pasid, pwc;
 	unsigned int pwc_levels;
 };
 
@@ -117,7 +127,6 @@ struct iommusim_unit {
 	struct iommusim_cycles_cfg cyc;
 	struct sim_stale stale;
 	struct iommusim_unit_stats st;
-	struct sim_unit_caches caches;
 };
 
 /*
@@ -129,87 +138,19 @@ struct iommusim_unit *sim_unit_alloc(size_t sz, const struct sim_unit_ops *ops,
 				     struct iommusim_mem *mem,
 				     const struct iommusim_cycles_cfg *cyc,
 				     bool stale_on);
-/* Set up a cache of a kind (IOMMUSIM_CACHE_*); all-zero cfg: defaults. */
-int sim_unit_cache_init(struct sim_cache *c,
-			const struct iommusim_cache_cfg *cfg, unsigned int kind,
-			unsigned int level, uint64_t seed);
-
-/* ---- translation path (xlate.c) ---- */
-
-/* Charge c's latency when c is on, look key up, count a hit or a miss. */
-struct sim_cache_entry *sim_cache_lookup(struct sim_cache *c, uint64_t *cycles,
-					 const uint64_t key[SIM_CACHE_KEYS]);
-/* Whether [base, base + 2^lg2) meets [first, last]. */
-bool sim_range_hit(uint64_t base, unsigned int lg2, uint64_t first,
-		   uint64_t last);
-
-/* What selects IOTLB entries: the model's tags and the sizes to probe. */
-struct sim_tlb_tag {
-	uint64_t tag0, tag1;
-	bool has_alt;         /* at each size, also probe tag1 = alt_tag1 */
-	uint64_t alt_tag1;
-	uint64_t sizes;       /* bit n: pages of 2^n bytes */
-};
-
-/* An IOTLB entry: a page, or a cached fault (no prot, not dirty). */
-struct sim_tlb_ent {
-	uint64_t oa;          /* lookup: of the IOVA; fill: in the page */
-	uint32_t prot;
-	uint32_t fault;
-	unsigned int page_lg2;
-	bool dirty;
-};
-
 /*
- * One IOTLB lookup: charges the latency, probes every size, counts. A
- * write to a page cached clean misses (the walk sets D).
+ * The options of the unit's caches (an all-zero one: the default of
+ * its kind) and their replacement seeds: seed for the IOTLB, seed + level
+ * for walk cache levels, seed + context_seed and seed + pasid_seed.
  */
-bool sim_tlb_lookup(struct sim_cache *c, uint64_t *cycles,
-		    const struct sim_tlb_tag *t, uint64_t iova, bool write,
-		    struct sim_tlb_ent *ent);
-/* Cache ent for iova; with sizes, note its size there (cache on only). */
-void sim_tlb_fill(struct sim_cache *c, uint64_t *sizes, uint64_t tag0,
-		  uint64_t tag1, uint64_t iova, const struct sim_tlb_ent *ent);
-/* Whether the IOTLB entry's page meets [first, last]. */
-bool sim_tlb_in_range(const struct sim_cache_entry *e, uint64_t first,
-		      uint64_t last);
-
-/*
- * Walk caches, levels 1..levels: the deepest cached table below top on the
- * way to iova (charged, counted; *hit set), or top when none is.
- */
-unsigned int sim_pwc_probe(struct sim_cache *pwc, unsigned int levels,
-			   uint64_t tag0, uint64_t tag1, uint64_t iova,
-			   unsigned int top, uint64_t *cycles, uint64_t *table,
-			   uint64_t *acc, bool *hit);
-void sim_pwc_fill(struct sim_cache *pwc, unsigned int levels, uint64_t tag0,
-		  uint64_t tag1, uint64_t iova, unsigned int lvl,
-		  uint64_t table, uint64_t acc);
-/* Whether the level lvl entry's IOVA range meets [first, last]. */
-bool sim_pwc_in_range(const struct sim_cache_entry *e, unsigned int lvl,
-		      uint64_t first, uint64_t last);
-
-/* Translation off: the request passes untranslated (link in and out). */
-void sim_xlate_untranslated(const struct iommusim_unit *u,
-			    const struct iommusim_dma *req,
-			    struct iommusim_dma_result *res);
-/* Hand the detector a cached and a fresh result; flags res when stale. */
-void sim_xlate_stale(struct iommusim_unit *u,
-		     const struct iommusim_stale_report *r,
-		     struct iommusim_dma_result *res);
-
-struct sim_xlate_end {
-	uint32_t did;
-	uint64_t cycles;      /* so far, link in included */
-	uint32_t fault;
-	uint64_t oa;
-	unsigned int page_lg2;
-	bool bypass;
+struct sim_unit_cache_opts {
+	const struct iommusim_cache_cfg *iotlb, *pwc, *context, *pasid;
+	uint64_t seed;
+	unsigned int context_seed, pasid_seed;
 };
 
-/* Fill res (link out charged); returns whether a fault is to be logged. */
-bool sim_xlate_finish(const struct iommusim_unit *u,
-		      struct iommusim_dma_result *res,
-		      const struct sim_xlate_end *x);
+/* Set up the unit's caches: 0, -EINVAL or -ENOMEM. */
+int sim_unit_caches_init(struct iommusim_unit *u,
+			 const struct sim_unit_cache_opts *o);
 
 #endif

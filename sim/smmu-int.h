@@ -9,6 +9,7 @@
 #include <iommupt/sim-smmu.h>
 
 #include "sim-int.h"
+#include "xlate.h"
 
 #define SMMU_BIT(n) (1ull << (n))
 #define SMMU_FIELD(v, hi, lo) (((v) >> (lo)) & (SMMU_BIT((hi) - (lo) + 1) - 1))

@@ -20,13 +20,7 @@
 
 int smmu_read(struct smmu_walker *w, uint64_t pa, uint64_t *val)
 {
-	int rc = sim_mem_read64_raw(w->s->u.mem, pa, val);
-
-	if (w->live) {
-		w->cycles += w->s->u.cyc.mem_read;
-		w->s->u.st.walk_reads++;
-	}
-	return rc;
+	return sim_walk_read(&w->s->u, w->live, &w->cycles, pa, val);
 }
 
 /* IPS / S2PS / IDR5.OAS encodings (5.4, 6.3.6). */
@@ -146,14 +140,8 @@ static unsigned int contig_lg2(unsigned int g, int lvl)
 static void set_bits(struct smmu_walker *w, uint64_t pa, uint64_t e,
 		     uint64_t set, uint64_t clear)
 {
-	uint64_t prev;
-
-	if (!w->live)
-		return;
-	if (sim_mem_cas64_raw(w->s->u.mem, pa, e, (e | set) & ~clear, &prev))
-		return;
-	w->cycles += w->s->u.cyc.mem_write;
-	w->s->u.st.ad_writes++;
+	if (w->live)
+		sim_walk_update(&w->s->u, &w->cycles, pa, e, (e | set) & ~clear);
 }
 
 static void fault(struct smmu_out *out, uint32_t ev)

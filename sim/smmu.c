@@ -7,13 +7,12 @@
  * hook and the unit's creation.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "smmu-int.h"
 
-#define BIT(n) SMMU_BIT(n)
-
-/* TLB (xlate.c): tags (VMID | kind << 16, ASID or SMMU_ASID_GLOBAL). */
+/* TLB (xlate.h): tags (VMID | kind << 16, ASID or SMMU_ASID_GLOBAL). */
 static uint64_t tlb_tag(uint32_t vmid, uint8_t kind)
 {
 	return vmid | (uint64_t)kind << 16;
@@ -282,6 +281,9 @@ static int smmu_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
 
 static const struct sim_unit_ops smmu_ops = {
 	.dma = smmu_dma,
+	.iotlb = offsetof(struct smmu_unit, tlb_c),
+	.context = offsetof(struct smmu_unit, ste_c),
+	.pasid = offsetof(struct smmu_unit, cd_c),
 };
 
 IOMMUPT_API int iommusim_smmu_create(const struct iommusim_smmu_opts *opts,
@@ -312,23 +314,14 @@ IOMMUPT_API int iommusim_smmu_create(const struct iommusim_smmu_opts *opts,
 						 IOMMUSIM_SMMU_NO_STALE_CHECK));
 	if (!s)
 		return -ENOMEM;
-	s->u.caches = (struct sim_unit_caches){
-		.iotlb = &s->tlb_c, .context = &s->ste_c, .pasid = &s->cd_c,
-	};
 	s->oas = opts->oas ? opts->oas : 52;
 	s->sid_bits = opts->sid_bits ? opts->sid_bits : 16;
 	s->ssid_bits = opts->ssid_bits ? opts->ssid_bits : 20;
 	s->flags = opts->flags;
-	rc = sim_unit_cache_init(&s->tlb_c, &opts->tlb, IOMMUSIM_CACHE_IOTLB,
-				 0, opts->seed);
-	if (!rc)
-		rc = sim_unit_cache_init(&s->ste_c, &opts->ste,
-					 IOMMUSIM_CACHE_CONTEXT, 0,
-					 opts->seed + 1);
-	if (!rc)
-		rc = sim_unit_cache_init(&s->cd_c, &opts->cd,
-					 IOMMUSIM_CACHE_PASID, 0,
-					 opts->seed + 2);
+	rc = sim_unit_caches_init(&s->u, &(struct sim_unit_cache_opts){
+		.iotlb = &opts->tlb, .context = &opts->ste, .pasid = &opts->cd,
+		.seed = opts->seed, .context_seed = 1, .pasid_seed = 2,
+	});
 	if (rc) {
 		iommusim_unit_destroy(&s->u);
 		return rc;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
 /*
- * The vendor-neutral face of a unit: request checks, statistics, the
- * stale detector's switches. The models fill in sim_unit_ops.
+ * The vendor-neutral face of a unit: its allocation, its caches' setup,
+ * statistics and teardown, request checks, the stale detector's switches.
+ * The models fill in sim_unit_ops and register their caches.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "sim-int.h"
@@ -31,9 +33,9 @@ static bool cache_cfg_zero(const struct iommusim_cache_cfg *c)
 	return !c->sets && !c->ways && !c->latency && !c->repl;
 }
 
-int sim_unit_cache_init(struct sim_cache *c,
-			const struct iommusim_cache_cfg *cfg, unsigned int kind,
-			unsigned int level, uint64_t seed)
+/* Set up c with cfg, or the default of its kind when cfg is all zero. */
+static int cache_init(struct sim_cache *c, const struct iommusim_cache_cfg *cfg,
+		      unsigned int kind, unsigned int level, uint64_t seed)
 {
 	struct iommusim_cache_cfg lc = *cfg;
 
@@ -56,21 +58,51 @@ int sim_unit_cache_init(struct sim_cache *c,
 	return sim_cache_init(c, &lc, seed);
 }
 
+/* The model's cache at offset off of its struct, or NULL (off 0). */
+static struct sim_cache *cache_at(struct iommusim_unit *u, size_t off)
+{
+	return off ? (struct sim_cache *)(void *)((char *)u + off) : NULL;
+}
+
+int sim_unit_caches_init(struct iommusim_unit *u,
+			 const struct sim_unit_cache_opts *o)
+{
+	const struct sim_unit_ops *ops = u->ops;
+	struct sim_cache *pwc = cache_at(u, ops->pwc);
+	int rc = 0;
+
+	if (ops->iotlb)
+		rc = cache_init(cache_at(u, ops->iotlb), o->iotlb,
+				IOMMUSIM_CACHE_IOTLB, 0, o->seed);
+	for (unsigned int l = 0; l < ops->pwc_levels && !rc; l++)
+		rc = cache_init(&pwc[l], o->pwc, IOMMUSIM_CACHE_PWC, l + 1,
+				o->seed + l + 1);
+	if (!rc && ops->context)
+		rc = cache_init(cache_at(u, ops->context), o->context,
+				IOMMUSIM_CACHE_CONTEXT, 0,
+				o->seed + o->context_seed);
+	if (!rc && ops->pasid)
+		rc = cache_init(cache_at(u, ops->pasid), o->pasid,
+				IOMMUSIM_CACHE_PASID, 0,
+				o->seed + o->pasid_seed);
+	return rc;
+}
+
 static struct sim_cache *unit_cache(struct iommusim_unit *u, unsigned int kind,
 				    unsigned int level)
 {
-	const struct sim_unit_caches *c = &u->caches;
+	const struct sim_unit_ops *ops = u->ops;
 
 	switch (kind) {
 	case IOMMUSIM_CACHE_IOTLB:
-		return c->iotlb;
+		return cache_at(u, ops->iotlb);
 	case IOMMUSIM_CACHE_PWC:
-		return level >= 1 && level <= c->pwc_levels ?
-			&c->pwc[level - 1] : NULL;
+		return level >= 1 && level <= ops->pwc_levels ?
+			&cache_at(u, ops->pwc)[level - 1] : NULL;
 	case IOMMUSIM_CACHE_CONTEXT:
-		return c->context;
+		return cache_at(u, ops->context);
 	case IOMMUSIM_CACHE_PASID:
-		return c->pasid;
+		return cache_at(u, ops->pasid);
 	default:
 		return NULL;
 	}
@@ -116,19 +148,19 @@ iommusim_unit_mmio(struct iommusim_unit *u)
 
 IOMMUPT_API void iommusim_unit_destroy(struct iommusim_unit *u)
 {
-	struct sim_unit_caches *c;
+	const struct sim_unit_ops *ops;
 
 	if (!u)
 		return;
-	c = &u->caches;
-	if (c->iotlb)
-		sim_cache_fini(c->iotlb);
-	for (unsigned int l = 0; l < c->pwc_levels; l++)
-		sim_cache_fini(&c->pwc[l]);
-	if (c->context)
-		sim_cache_fini(c->context);
-	if (c->pasid)
-		sim_cache_fini(c->pasid);
+	ops = u->ops;
+	if (ops->iotlb)
+		sim_cache_fini(cache_at(u, ops->iotlb));
+	for (unsigned int l = 0; l < ops->pwc_levels; l++)
+		sim_cache_fini(&cache_at(u, ops->pwc)[l]);
+	if (ops->context)
+		sim_cache_fini(cache_at(u, ops->context));
+	if (ops->pasid)
+		sim_cache_fini(cache_at(u, ops->pasid));
 	free(u);
 }
 

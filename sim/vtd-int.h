@@ -9,6 +9,7 @@
 #include <iommupt/sim-vtd.h>
 
 #include "sim-int.h"
+#include "xlate.h"
 
 /* CAP_REG field extraction (10.4.2). */
 #define CAP_ND(c) ((unsigned int)((c) & 7))

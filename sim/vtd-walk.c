@@ -34,13 +34,7 @@ bool vtd_scalable(const struct vtd_unit *v)
 
 int vtd_read(struct vtd_walker *w, uint64_t pa, uint64_t *val)
 {
-	int rc = sim_mem_read64_raw(w->v->u.mem, pa, val);
-
-	if (w->live) {
-		w->cycles += w->v->u.cyc.mem_read;
-		w->v->u.st.walk_reads++;
-	}
-	return rc;
+	return sim_walk_read(&w->v->u, w->live, &w->cycles, pa, val);
 }
 
 /*
@@ -61,14 +55,8 @@ static int read_burst(struct vtd_walker *w, uint64_t pa, uint64_t *q,
 static void set_flag(struct vtd_walker *w, uint64_t pa, uint64_t e,
 		     uint64_t bit)
 {
-	uint64_t prev;
-
-	if (!w->live || (e & bit))
-		return;
-	if (sim_mem_cas64_raw(w->v->u.mem, pa, e, e | bit, &prev))
-		return;
-	w->cycles += w->v->u.cyc.mem_write;
-	w->v->u.st.ad_writes++;
+	if (w->live && !(e & bit))
+		sim_walk_update(&w->v->u, &w->cycles, pa, e, e | bit);
 }
 
 static unsigned int did_bits(const struct vtd_unit *v)

@@ -6,6 +6,7 @@
  * share (6.5), the stale detector hook and the unit's creation.
  */
 #include <errno.h>
+#include <stddef.h>
 
 #include "vtd-int.h"
 
@@ -60,7 +61,7 @@ static void cfg_unpack(const uint64_t val[4], struct vtd_cfg *c)
 }
 
 /*
- * IOTLB and paging-structure caches (xlate.c): tags (DID | mode << 32,
+ * IOTLB and paging-structure caches (xlate.h): tags (DID | mode << 32,
  * PASID tag). A cached fault is a not-present result, kept only in
  * caching mode (CAP.CM, 6.1). Pages are 4K, 2M or 1G.
  */
@@ -387,6 +388,11 @@ static int vtd_dma(struct iommusim_unit *u, const struct iommusim_dma *req,
 
 static const struct sim_unit_ops vtd_ops = {
 	.dma = vtd_dma,
+	.iotlb = offsetof(struct vtd_unit, iotlb_c),
+	.context = offsetof(struct vtd_unit, ctx_c),
+	.pasid = offsetof(struct vtd_unit, pasid_c),
+	.pwc = offsetof(struct vtd_unit, pwc),
+	.pwc_levels = VTD_PWC_LEVELS,
 };
 
 IOMMUPT_API uint64_t iommusim_vtd_default_cap(void)
@@ -431,11 +437,6 @@ IOMMUPT_API int iommusim_vtd_create(const struct iommusim_vtd_opts *opts,
 						IOMMUSIM_VTD_NO_STALE_CHECK));
 	if (!v)
 		return -ENOMEM;
-	v->u.caches = (struct sim_unit_caches){
-		.iotlb = &v->iotlb_c, .context = &v->ctx_c,
-		.pasid = &v->pasid_c, .pwc = v->pwc,
-		.pwc_levels = VTD_PWC_LEVELS,
-	};
 	v->cap = opts->cap ? opts->cap : iommusim_vtd_default_cap();
 	v->ecap = opts->ecap ? opts->ecap : iommusim_vtd_default_ecap();
 	v->ver = opts->version ? opts->version : 0x30;
@@ -455,20 +456,11 @@ IOMMUPT_API int iommusim_vtd_create(const struct iommusim_vtd_opts *opts,
 		 v->nfr > 16)
 		rc = -EINVAL;
 	if (!rc)
-		rc = sim_unit_cache_init(&v->iotlb_c, &opts->iotlb,
-					 IOMMUSIM_CACHE_IOTLB, 0, opts->seed);
-	for (unsigned int l = 0; l < VTD_PWC_LEVELS && !rc; l++)
-		rc = sim_unit_cache_init(&v->pwc[l], &opts->pwc,
-					 IOMMUSIM_CACHE_PWC, l + 1,
-					 opts->seed + l + 1);
-	if (!rc)
-		rc = sim_unit_cache_init(&v->ctx_c, &opts->context,
-					 IOMMUSIM_CACHE_CONTEXT, 0,
-					 opts->seed + 7);
-	if (!rc)
-		rc = sim_unit_cache_init(&v->pasid_c, &opts->pasid,
-					 IOMMUSIM_CACHE_PASID, 0,
-					 opts->seed + 11);
+		rc = sim_unit_caches_init(&v->u, &(struct sim_unit_cache_opts){
+			.iotlb = &opts->iotlb, .pwc = &opts->pwc,
+			.context = &opts->context, .pasid = &opts->pasid,
+			.seed = opts->seed, .context_seed = 7, .pasid_seed = 11,
+		});
 	if (rc) {
 		iommusim_unit_destroy(&v->u);
 		return rc;

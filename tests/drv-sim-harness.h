@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause */
 /*
- * What the driver-against-simulator suites (test-drv-amd-sim.c,
- * test-drv-smmu-sim.c) share: the stale-translation counter, simulated
- * memory fills and byte checks, and DMA from a simulated device. Each
- * helper asserts that the simulator call it makes succeeds.
+ * What the driver-against-simulator suites (test-drv-sim.c,
+ * test-drv-vtd-sm-sim.c, test-drv-amd-sim.c, test-drv-smmu-sim.c) share:
+ * the stale-translation counter, simulated memory fills and byte checks,
+ * and DMA from a simulated device. Each helper asserts that the simulator
+ * call it makes succeeds.
  */
 #ifndef TESTS_DRV_SIM_HARNESS_H
 #define TESTS_DRV_SIM_HARNESS_H

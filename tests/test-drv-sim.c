@@ -23,7 +23,6 @@
  */
 #include <check.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +35,7 @@
 #include <iommupt/sim-vtd.h>
 #include <iommupt/sim.h>
 
+#include "drv-sim-harness.h"
 #include "helpers.h"
 
 /* The same IOVAs and domain IDs as tests/qemu/vtd-edu.c. */
@@ -72,29 +72,8 @@ struct fx {
 	struct iommusim_unit *u;
 	struct iommudrv_vtd *drv;
 	struct iommudrv_vtd_info info;
-	unsigned int stale_seen;
-	struct iommusim_stale_report last;
+	struct dsim_stale stale;
 };
-
-static void on_stale(void *ctx, const struct iommusim_stale_report *r)
-{
-	struct fx *f = ctx;
-	char line[256];
-
-	f->stale_seen++;
-	f->last = *r;
-	iommusim_stale_format(r, line, sizeof(line));
-	fprintf(stderr, "[%s] stale: %s\n", f->m->name, line);
-}
-
-static uint64_t nr_stale(struct fx *f)
-{
-	IOMMUPT_OPTS(iommusim_unit_stats, st);
-
-	ck_assert_int_eq(iommusim_unit_get_stats(f->u, &st), 0);
-	ck_assert_uint_eq(st.stale, f->stale_seen);
-	return st.stale;
-}
 
 /* Unit from reset and driver over its MMIO bus; not enabled yet. */
 static void fx_create(struct fx *f, unsigned int mode_idx, uint64_t cap)
@@ -110,7 +89,8 @@ static void fx_create(struct fx *f, unsigned int mode_idx, uint64_t cap)
 	o.flags = f->m->drv_flags;
 	ck_assert_int_eq(iommusim_mem_create(NULL, &f->mem), 0);
 	ck_assert_int_eq(iommusim_vtd_create(&so, f->mem, &f->u), 0);
-	iommusim_unit_set_stale_fn(f->u, on_stale, f);
+	f->stale.tag = f->m->name;
+	iommusim_unit_set_stale_fn(f->u, dsim_on_stale, &f->stale);
 	ck_assert_int_eq(iommudrv_vtd_create(iommusim_unit_mmio(f->u),
 					     iommusim_mem_provider(f->mem), &o,
 					     &f->drv), 0);
@@ -137,7 +117,7 @@ static void fx_setup(struct fx *f, unsigned int mode_idx)
 static void fx_destroy(struct fx *f, unsigned int stale_expected,
 		       struct iommupt_domain *d1, struct iommupt_domain *d2)
 {
-	ck_assert_uint_eq(nr_stale(f), stale_expected);
+	ck_assert_uint_eq(dsim_nr_stale(f->u, &f->stale), stale_expected);
 	iommudrv_vtd_destroy(f->drv);
 	iommupt_domain_destroy(d1);
 	iommupt_domain_destroy(d2);
@@ -163,105 +143,6 @@ static unsigned int pick_levels(struct fx *f)
 	return f->info.levels_mask & (1u << 4) ? 4 : 3;
 }
 
-/* Data memory in the simulated machine. */
-static uint64_t data_alloc(struct fx *f, unsigned int lg2)
-{
-	uint64_t pa;
-
-	ck_assert_int_eq(iommusim_mem_alloc(f->mem, lg2, &pa), 0);
-	return pa;
-}
-
-static void fill(struct fx *f, uint64_t pa, size_t len, uint32_t seed)
-{
-	uint8_t *b = malloc(len);
-
-	for (size_t i = 0; i < len; i++) {
-		seed = seed * 1103515245u + 12345u;
-		b[i] = (uint8_t)(seed >> 16);
-	}
-	ck_assert_int_eq(iommusim_mem_write(f->mem, pa, b, len), 0);
-	free(b);
-}
-
-static void zero(struct fx *f, uint64_t pa, size_t len)
-{
-	uint8_t *b = calloc(1, len);
-
-	ck_assert_int_eq(iommusim_mem_write(f->mem, pa, b, len), 0);
-	free(b);
-}
-
-static int same(struct fx *f, uint64_t a, uint64_t b, size_t len)
-{
-	uint8_t *x = malloc(len), *y = malloc(len);
-	int eq;
-
-	ck_assert_int_eq(iommusim_mem_read(f->mem, a, x, len), 0);
-	ck_assert_int_eq(iommusim_mem_read(f->mem, b, y, len), 0);
-	eq = !memcmp(x, y, len);
-	free(x);
-	free(y);
-	return eq;
-}
-
-static int is_zero(struct fx *f, uint64_t pa, size_t len)
-{
-	uint8_t *x = malloc(len);
-	int z = 1;
-
-	ck_assert_int_eq(iommusim_mem_read(f->mem, pa, x, len), 0);
-	for (size_t i = 0; i < len; i++)
-		z &= !x[i];
-	free(x);
-	return z;
-}
-
-/* One DMA transaction of the simulated device. */
-static struct iommusim_dma_result dma(struct fx *f, uint16_t sid,
-				      uint64_t iova, int write)
-{
-	IOMMUPT_OPTS(iommusim_dma, rq, .sid = sid, .iova = iova, .size = 8,
-		     .access = write ? IOMMUSIM_DMA_WRITE : IOMMUSIM_DMA_READ);
-	IOMMUPT_OPTS(iommusim_dma_result, res);
-
-	ck_assert_int_eq(iommusim_unit_dma(f->u, &rq, &res), 0);
-	return res;
-}
-
-/*
- * The device copies len bytes (whole 4K pages) from IOVA src to IOVA dst:
- * a translated read and a translated write per page, data moved between
- * the output addresses. Returns the first fault reason, or 0.
- */
-static uint32_t dev_copy(struct fx *f, uint16_t sid, uint64_t src,
-			 uint64_t dst, uint64_t len)
-{
-	uint8_t buf[4096];
-
-	for (uint64_t off = 0; off < len; off += 4096) {
-		IOMMUPT_OPTS(iommusim_dma, rq, .sid = sid, .size = 4096);
-		IOMMUPT_OPTS(iommusim_dma_result, rd);
-		IOMMUPT_OPTS(iommusim_dma_result, wr);
-
-		rq.iova = src + off;
-		rq.access = IOMMUSIM_DMA_READ;
-		ck_assert_int_eq(iommusim_unit_dma(f->u, &rq, &rd), 0);
-		if (rd.fault)
-			return rd.fault;
-		ck_assert_int_eq(iommusim_mem_read(f->mem, rd.oa, buf, 4096),
-				 0);
-		rq.iova = dst + off;
-		rq.access = IOMMUSIM_DMA_WRITE;
-		ck_assert_int_eq(iommusim_unit_dma(f->u, &rq, &wr), 0);
-		if (wr.fault)
-			return wr.fault;
-		ck_assert_int_eq(iommusim_mem_write(f->mem, wr.oa, buf, 4096),
-				 0);
-	}
-	return 0;
-}
-
 static unsigned int faults_read(struct fx *f, struct iommudrv_fault *out,
 				unsigned int max)
 {
@@ -285,14 +166,8 @@ static void check_fault(struct fx *f, uint16_t sid, uint64_t iova,
 	struct iommudrv_fault r[4];
 	unsigned int n = faults_read(f, r, 4);
 
-	ck_assert_uint_eq(n, 1);
-	ck_assert_uint_eq(r[0].unit, 7);
-	ck_assert_uint_eq(r[0].source_id, sid);
-	ck_assert_uint_eq(r[0].iova, iova & ~0xfffull);
-	ck_assert_uint_eq(r[0].access, access);
-	ck_assert_uint_eq(r[0].reason, reason);
-	ck_assert_uint_eq(r[0].vendor_reason, fr);
-	ck_assert_uint_eq(r[0].has_pasid, 0);
+	dsim_check_one_fault(r, n, 7, sid, iova & ~0xfffull, access, reason,
+			     fr);
 	/* read and cleared: nothing left */
 	no_faults(f);
 }
@@ -300,7 +175,8 @@ static void check_fault(struct fx *f, uint16_t sid, uint64_t iova,
 /* A write to iova faults as "not mapped" and is reported so. */
 static void write_faults(struct fx *f, uint16_t sid, uint64_t iova)
 {
-	ck_assert_uint_eq(dma(f, sid, iova, 1).fault, IOMMUSIM_VTD_FR_WRITE);
+	ck_assert_uint_eq(dsim_dma(f->u, sid, iova, 1).fault,
+			  IOMMUSIM_VTD_FR_WRITE);
 	check_fault(f, sid, iova, IOMMUDRV_ACCESS_WRITE,
 		    IOMMUDRV_FAULT_TRANSLATION, IOMMUSIM_VTD_FR_WRITE);
 }
@@ -310,8 +186,7 @@ static void map_flush(struct fx *f, struct iommupt_domain *dom, uint16_t did,
 {
 	struct iommupt_gather g;
 
-	iommupt_gather_init(&g);
-	ck_assert_int_eq(iommupt_domain_map(dom, iova, pa, len, prot, &g), 0);
+	dsim_map(dom, &g, iova, pa, len, prot);
 	ck_assert_int_eq(iommudrv_vtd_flush(f->drv, did, &g), 0);
 	iommupt_gather_release(&g);
 }
@@ -320,12 +195,8 @@ static void unmap_flush(struct fx *f, struct iommupt_domain *dom,
 			uint16_t did, uint64_t iova, uint64_t len)
 {
 	struct iommupt_gather g;
-	uint64_t done = 0;
 
-	iommupt_gather_init(&g);
-	ck_assert_int_eq(iommupt_domain_unmap(dom, iova, len, 0, &g, &done),
-			 0);
-	ck_assert_uint_eq(done, len);
+	dsim_unmap(dom, &g, iova, len);
 	ck_assert_int_eq(iommudrv_vtd_flush(f->drv, did, &g), 0);
 	iommupt_gather_release(&g);
 }
@@ -350,7 +221,7 @@ START_TEST(test_bringup_from_reset_enables_translation_in_each_mode)
 	ck_assert_uint_eq(f.info.nr_fault_records, 8);
 	/* From reset the unit does not translate: DMA passes through. */
 	{
-		struct iommusim_dma_result r = dma(&f, SID, 0x123000, 0);
+		struct iommusim_dma_result r = dsim_dma(f.u, SID, 0x123000, 0);
 
 		ck_assert_uint_eq(r.fault, 0);
 		ck_assert(r.flags & IOMMUSIM_RES_BYPASS);
@@ -371,7 +242,7 @@ START_TEST(test_dma_before_attach_is_blocked_and_reported)
 	struct fx f;
 
 	fx_setup(&f, _i);
-	ck_assert_uint_eq(dma(&f, SID, IOVA_SRC, 0).fault,
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_SRC, 0).fault,
 			  IOMMUSIM_VTD_FR_ROOT_NP);
 	check_fault(&f, SID, IOVA_SRC, IOMMUDRV_ACCESS_READ,
 		    IOMMUDRV_FAULT_NO_DEVICE, IOMMUSIM_VTD_FR_ROOT_NP);
@@ -394,13 +265,14 @@ START_TEST(test_driver_runs_the_qemu_sequence_on_the_simulator)
 
 	fx_setup(&f, _i);
 	dom = dom_create(&f, pick_levels(&f));
-	src = data_alloc(&f, 12);
-	dst = data_alloc(&f, 12);
-	huge = data_alloc(&f, 21);
+	src = dsim_data_alloc(f.mem, 12);
+	dst = dsim_data_alloc(f.mem, 12);
+	huge = dsim_data_alloc(f.mem, 21);
 
 	/* blocked before attach */
-	fill(&f, src, 4096, 7);
-	ck_assert_uint_ne(dev_copy(&f, SID, IOVA_SRC, IOVA_DST, 4096), 0);
+	dsim_fill(f.mem, src, 4096, 7);
+	ck_assert_uint_ne(dsim_dev_copy(f.u, f.mem, SID, IOVA_SRC, IOVA_DST,
+					4096), 0);
 	check_fault(&f, SID, IOVA_SRC, IOMMUDRV_ACCESS_READ,
 		    IOMMUDRV_FAULT_NO_DEVICE, IOMMUSIM_VTD_FR_ROOT_NP);
 
@@ -415,17 +287,20 @@ START_TEST(test_driver_runs_the_qemu_sequence_on_the_simulator)
 	iommupt_gather_release(&g);
 
 	/* dma-4k */
-	ck_assert_uint_eq(dev_copy(&f, SID, IOVA_SRC, IOVA_DST, 4096), 0);
-	ck_assert(same(&f, src, dst, 4096));
-	ck_assert_uint_eq(dma(&f, SID, IOVA_SRC + 0x18, 0).oa, src + 0x18);
-	ck_assert_uint_eq(dma(&f, SID, IOVA_DST + 0x7f8, 1).oa, dst + 0x7f8);
+	ck_assert_uint_eq(dsim_dev_copy(f.u, f.mem, SID, IOVA_SRC, IOVA_DST,
+					4096), 0);
+	ck_assert(dsim_same(f.mem, src, dst, 4096));
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_SRC + 0x18, 0).oa,
+			  src + 0x18);
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_DST + 0x7f8, 1).oa,
+			  dst + 0x7f8);
 	no_faults(&f);
 	/* the permissions are the domain's: no write to src, no read of dst */
-	ck_assert_uint_eq(dma(&f, SID, IOVA_SRC, 1).fault,
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_SRC, 1).fault,
 			  IOMMUSIM_VTD_FR_WRITE);
 	check_fault(&f, SID, IOVA_SRC, IOMMUDRV_ACCESS_WRITE,
 		    IOMMUDRV_FAULT_TRANSLATION, IOMMUSIM_VTD_FR_WRITE);
-	ck_assert_uint_eq(dma(&f, SID, IOVA_DST, 0).fault,
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_DST, 0).fault,
 			  IOMMUSIM_VTD_FR_READ);
 	check_fault(&f, SID, IOVA_DST, IOMMUDRV_ACCESS_READ,
 		    IOMMUDRV_FAULT_TRANSLATION, IOMMUSIM_VTD_FR_READ);
@@ -439,21 +314,21 @@ START_TEST(test_driver_runs_the_qemu_sequence_on_the_simulator)
 	ck_assert_uint_eq(oa, huge + 0x1ff000);
 	{
 		struct iommusim_dma_result r =
-			dma(&f, SID, IOVA_HUGE + 0x1ff008, 1);
+			dsim_dma(f.u, SID, IOVA_HUGE + 0x1ff008, 1);
 
 		ck_assert_uint_eq(r.fault, 0);
 		ck_assert_uint_eq(r.oa, huge + 0x1ff008);
 		ck_assert_uint_eq(r.page_lg2, 21);
 		ck_assert_uint_eq(r.did, DID);
 	}
-	ck_assert_uint_eq(dev_copy(&f, SID, IOVA_SRC, IOVA_HUGE + 0x1ff000,
-				   4096), 0);
-	fill(&f, huge + 0x100000, 4096, 99);
-	zero(&f, dst, 4096);
-	ck_assert_uint_eq(dev_copy(&f, SID, IOVA_HUGE + 0x100000, IOVA_DST,
-				   4096), 0);
-	ck_assert(same(&f, huge + 0x1ff000, src, 4096));
-	ck_assert(same(&f, huge + 0x100000, dst, 4096));
+	ck_assert_uint_eq(dsim_dev_copy(f.u, f.mem, SID, IOVA_SRC,
+					IOVA_HUGE + 0x1ff000, 4096), 0);
+	dsim_fill(f.mem, huge + 0x100000, 4096, 99);
+	dsim_zero(f.mem, dst, 4096);
+	ck_assert_uint_eq(dsim_dev_copy(f.u, f.mem, SID, IOVA_HUGE + 0x100000,
+					IOVA_DST, 4096), 0);
+	ck_assert(dsim_same(f.mem, huge + 0x1ff000, src, 4096));
+	ck_assert(dsim_same(f.mem, huge + 0x100000, dst, 4096));
 	no_faults(&f);
 
 	/* fault-never-mapped */
@@ -465,23 +340,23 @@ START_TEST(test_driver_runs_the_qemu_sequence_on_the_simulator)
 	 */
 	map_flush(&f, dom, DID, IOVA_NEVER + 0x345000, dst, 4096,
 		  IOMMUPT_WRITE);
-	ck_assert_uint_eq(dma(&f, SID, IOVA_NEVER + 0x345000, 1).oa, dst);
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_NEVER + 0x345000, 1).oa, dst);
 	unmap_flush(&f, dom, DID, IOVA_NEVER + 0x345000, 4096);
 	write_faults(&f, SID, IOVA_NEVER + 0x345000);
 
 	/* unmap-4k, unmapped-4k-untouched, fault-write-after-unmap */
 	unmap_flush(&f, dom, DID, IOVA_DST, 4096);
-	zero(&f, dst, 4096);
-	fill(&f, src, 4096, 11);
-	ck_assert_uint_eq(dev_copy(&f, SID, IOVA_SRC, IOVA_DST, 4096),
-			  IOMMUSIM_VTD_FR_WRITE);
-	ck_assert(is_zero(&f, dst, 4096));
+	dsim_zero(f.mem, dst, 4096);
+	dsim_fill(f.mem, src, 4096, 11);
+	ck_assert_uint_eq(dsim_dev_copy(f.u, f.mem, SID, IOVA_SRC, IOVA_DST,
+					4096), IOMMUSIM_VTD_FR_WRITE);
+	ck_assert(dsim_is_zero(f.mem, dst, 4096));
 	check_fault(&f, SID, IOVA_DST, IOMMUDRV_ACCESS_WRITE,
 		    IOMMUDRV_FAULT_TRANSLATION, IOMMUSIM_VTD_FR_WRITE);
 
 	/* unmap-4k-read, fault-read-after-unmap */
 	unmap_flush(&f, dom, DID, IOVA_SRC, 4096);
-	ck_assert_uint_eq(dma(&f, SID, IOVA_SRC, 0).fault,
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_SRC, 0).fault,
 			  IOMMUSIM_VTD_FR_READ);
 	check_fault(&f, SID, IOVA_SRC, IOMMUDRV_ACCESS_READ,
 		    IOMMUDRV_FAULT_TRANSLATION, IOMMUSIM_VTD_FR_READ);
@@ -498,11 +373,11 @@ START_TEST(test_driver_runs_the_qemu_sequence_on_the_simulator)
 					    4096, IOMMUPT_READ, &g), 0);
 	ck_assert_int_eq(iommudrv_vtd_flush(f.drv, DID, &g), 0);
 	iommupt_gather_release(&g);
-	fill(&f, src, 4096, 31);
-	zero(&f, dst, 4096);
-	ck_assert_uint_eq(dev_copy(&f, SID, IOVA_TABLE + 0x1ff000, IOVA_TABLE,
-				   4096), 0);
-	ck_assert(same(&f, src, dst, 4096));
+	dsim_fill(f.mem, src, 4096, 31);
+	dsim_zero(f.mem, dst, 4096);
+	ck_assert_uint_eq(dsim_dev_copy(f.u, f.mem, SID, IOVA_TABLE + 0x1ff000,
+					IOVA_TABLE, 4096), 0);
+	ck_assert(dsim_same(f.mem, src, dst, 4096));
 	{
 		uint64_t done = 0;
 
@@ -523,7 +398,7 @@ START_TEST(test_driver_runs_the_qemu_sequence_on_the_simulator)
 	map_flush(&f, dom, DID, IOVA_TABLE, huge, 1u << 21, IOMMUPT_WRITE);
 	{
 		struct iommusim_dma_result r =
-			dma(&f, SID, IOVA_TABLE + 0x1000, 1);
+			dsim_dma(f.u, SID, IOVA_TABLE + 0x1000, 1);
 
 		ck_assert_uint_eq(r.fault, 0);
 		ck_assert_uint_eq(r.oa, huge + 0x1000);
@@ -531,19 +406,20 @@ START_TEST(test_driver_runs_the_qemu_sequence_on_the_simulator)
 	}
 
 	/* reattach-second-domain */
-	dst2 = data_alloc(&f, 12);
+	dst2 = dsim_data_alloc(f.mem, 12);
 	dom2 = dom_create(&f, pick_levels(&f));
 	ck_assert_int_eq(iommupt_domain_map(dom2, IOVA_DST, dst2, 4096,
 					    IOMMUPT_WRITE, NULL), 0);
 	ck_assert_int_eq(iommupt_domain_map(dom2, IOVA_SRC, src, 4096,
 					    IOMMUPT_READ, NULL), 0);
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, dom2, DID2), 0);
-	fill(&f, src, 4096, 77);
-	zero(&f, dst, 4096);
-	ck_assert_uint_eq(dev_copy(&f, SID, IOVA_SRC, IOVA_DST, 4096), 0);
-	ck_assert(same(&f, src, dst2, 4096));
-	ck_assert(is_zero(&f, dst, 4096));
-	ck_assert_uint_eq(dma(&f, SID, IOVA_DST, 1).did, DID2);
+	dsim_fill(f.mem, src, 4096, 77);
+	dsim_zero(f.mem, dst, 4096);
+	ck_assert_uint_eq(dsim_dev_copy(f.u, f.mem, SID, IOVA_SRC, IOVA_DST,
+					4096), 0);
+	ck_assert(dsim_same(f.mem, src, dst2, 4096));
+	ck_assert(dsim_is_zero(f.mem, dst, 4096));
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_DST, 1).did, DID2);
 	no_faults(&f);
 
 	/* reattach-first-domain: IOVA_DST is unmapped there */
@@ -552,16 +428,16 @@ START_TEST(test_driver_runs_the_qemu_sequence_on_the_simulator)
 
 	/* detach-second-domain, attach-first-again */
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, dom2, DID2), 0);
-	ck_assert_uint_eq(dma(&f, SID, IOVA_DST, 1).oa, dst2);
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_DST, 1).oa, dst2);
 	ck_assert_int_eq(iommudrv_vtd_detach(f.drv, SID), 0);
 	iommupt_domain_destroy(dom2); /* detached and flushed */
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, dom, DID), 0);
-	ck_assert_uint_eq(dma(&f, SID, IOVA_TABLE + 0x1000, 1).oa,
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_TABLE + 0x1000, 1).oa,
 			  huge + 0x1000);
 
 	/* detach-blocks: the bus still has a context table, so CTX_NP */
 	ck_assert_int_eq(iommudrv_vtd_detach(f.drv, SID), 0);
-	ck_assert_uint_eq(dma(&f, SID, IOVA_TABLE + 0x1000, 1).fault,
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_TABLE + 0x1000, 1).fault,
 			  IOMMUSIM_VTD_FR_CTX_NP);
 	check_fault(&f, SID, IOVA_TABLE + 0x1000, IOMMUDRV_ACCESS_WRITE,
 		    IOMMUDRV_FAULT_NO_DEVICE, IOMMUSIM_VTD_FR_CTX_NP);
@@ -585,17 +461,18 @@ START_TEST(test_every_level_count_the_unit_allows_translates)
 		fx_setup(&f, _i);
 		ck_assert(f.info.levels_mask & (1u << levels));
 		dom = dom_create(&f, levels);
-		pa = data_alloc(&f, 12);
-		hp = data_alloc(&f, 21);
+		pa = dsim_data_alloc(f.mem, 12);
+		hp = dsim_data_alloc(f.mem, 21);
 		ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, dom, DID), 0);
 		for (unsigned int k = 0; k < 3; k++) {
 			uint64_t iova = iovas[k];
 
 			map_flush(&f, dom, DID, iova, pa, 4096,
 				  IOMMUPT_READ | IOMMUPT_WRITE);
-			ck_assert_uint_eq(dma(&f, SID, iova + 8, 0).oa, pa + 8);
+			ck_assert_uint_eq(dsim_dma(f.u, SID, iova + 8, 0).oa,
+					  pa + 8);
 			unmap_flush(&f, dom, DID, iova, 4096);
-			ck_assert_uint_eq(dma(&f, SID, iova, 0).fault,
+			ck_assert_uint_eq(dsim_dma(f.u, SID, iova, 0).fault,
 					  IOMMUSIM_VTD_FR_READ);
 			check_fault(&f, SID, iova, IOMMUDRV_ACCESS_READ,
 				    IOMMUDRV_FAULT_TRANSLATION,
@@ -605,7 +482,7 @@ START_TEST(test_every_level_count_the_unit_allows_translates)
 		map_flush(&f, dom, DID, iovas[2], hp, 1u << 21, IOMMUPT_READ);
 		{
 			struct iommusim_dma_result r =
-				dma(&f, SID, iovas[2] + 0x12340, 0);
+				dsim_dma(f.u, SID, iovas[2] + 0x12340, 0);
 
 			ck_assert_uint_eq(r.oa, hp + 0x12340);
 			ck_assert_uint_eq(r.page_lg2, 21);
@@ -615,7 +492,7 @@ START_TEST(test_every_level_count_the_unit_allows_translates)
 			uint64_t hi = 1ull << 40;
 
 			map_flush(&f, dom, DID, hi, pa, 4096, IOMMUPT_WRITE);
-			ck_assert_uint_eq(dma(&f, SID, hi, 1).oa, pa);
+			ck_assert_uint_eq(dsim_dma(f.u, SID, hi, 1).oa, pa);
 		}
 		ck_assert_int_eq(iommudrv_vtd_detach(f.drv, SID), 0);
 		fx_destroy(&f, 0, dom, NULL);
@@ -639,7 +516,8 @@ START_TEST(test_every_level_count_the_unit_allows_translates)
 				 -EOPNOTSUPP);
 		ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, d3, DID), 0);
 		map_flush(&f, d3, DID, IOVA_SRC, 0x7654000, 4096, IOMMUPT_READ);
-		ck_assert_uint_eq(dma(&f, SID, IOVA_SRC, 0).oa, 0x7654000);
+		ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_SRC, 0).oa,
+				  0x7654000);
 		ck_assert_int_eq(iommudrv_vtd_detach(f.drv, SID), 0);
 		fx_destroy(&f, 0, d3, d4);
 	}
@@ -656,8 +534,8 @@ START_TEST(test_two_requesters_on_one_bus_are_isolated)
 	fx_setup(&f, _i);
 	a = dom_create(&f, 4);
 	b = dom_create(&f, 4);
-	pa = data_alloc(&f, 12);
-	pb = data_alloc(&f, 12);
+	pa = dsim_data_alloc(f.mem, 12);
+	pb = dsim_data_alloc(f.mem, 12);
 	map_flush(&f, a, DID, IOVA_SRC, pa, 4096, IOMMUPT_READ);
 	map_flush(&f, b, DID2, IOVA_SRC, pb, 4096, IOMMUPT_READ);
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, a, DID), 0);
@@ -670,19 +548,19 @@ START_TEST(test_two_requesters_on_one_bus_are_isolated)
 		uint32_t fr = f.info.scalable_mode ? IOMMUSIM_VTD_FR_ROOT_NP
 						   : IOMMUSIM_VTD_FR_CTX_NP;
 
-		ck_assert_uint_eq(dma(&f, SID_HI, IOVA_SRC, 0).fault, fr);
+		ck_assert_uint_eq(dsim_dma(f.u, SID_HI, IOVA_SRC, 0).fault, fr);
 		check_fault(&f, SID_HI, IOVA_SRC, IOMMUDRV_ACCESS_READ,
 			    IOMMUDRV_FAULT_NO_DEVICE, fr);
 	}
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID_HI, b, DID2), 0);
-	ck_assert_uint_eq(dma(&f, SID, IOVA_SRC, 0).oa, pa);
-	ck_assert_uint_eq(dma(&f, SID_HI, IOVA_SRC, 0).oa, pb);
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_SRC, 0).oa, pa);
+	ck_assert_uint_eq(dsim_dma(f.u, SID_HI, IOVA_SRC, 0).oa, pb);
 	ck_assert_int_eq(iommudrv_vtd_detach(f.drv, SID), 0);
-	ck_assert_uint_eq(dma(&f, SID, IOVA_SRC, 0).fault,
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_SRC, 0).fault,
 			  IOMMUSIM_VTD_FR_CTX_NP);
 	check_fault(&f, SID, IOVA_SRC, IOMMUDRV_ACCESS_READ,
 		    IOMMUDRV_FAULT_NO_DEVICE, IOMMUSIM_VTD_FR_CTX_NP);
-	ck_assert_uint_eq(dma(&f, SID_HI, IOVA_SRC, 0).oa, pb);
+	ck_assert_uint_eq(dsim_dma(f.u, SID_HI, IOVA_SRC, 0).oa, pb);
 	ck_assert_int_eq(iommudrv_vtd_detach(f.drv, SID_HI), 0);
 	fx_destroy(&f, 0, a, b);
 }
@@ -703,40 +581,41 @@ START_TEST(test_unmap_without_driver_flush_is_caught_as_stale)
 
 	fx_setup(&f, _i);
 	dom = dom_create(&f, pick_levels(&f));
-	pa = data_alloc(&f, 12);
+	pa = dsim_data_alloc(f.mem, 12);
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, dom, DID), 0);
 	map_flush(&f, dom, DID, IOVA_SRC, pa, 0x1000,
 		  IOMMUPT_READ | IOMMUPT_WRITE);
-	ck_assert_uint_eq(dma(&f, SID, IOVA_SRC, 0).oa, pa); /* cached now */
-	ck_assert_uint_eq(nr_stale(&f), 0);
+	/* cached now */
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_SRC, 0).oa, pa);
+	ck_assert_uint_eq(dsim_nr_stale(f.u, &f.stale), 0);
 
 	iommupt_gather_init(&g);
 	ck_assert_int_eq(iommupt_domain_unmap(dom, IOVA_SRC, 0x1000, 0, &g,
 					      &done), 0);
 	/* no iommudrv_vtd_flush() here */
-	r = dma(&f, SID, IOVA_SRC, 0);
+	r = dsim_dma(f.u, SID, IOVA_SRC, 0);
 	ck_assert_uint_eq(r.fault, 0); /* the stale translation is used */
 	ck_assert(r.flags & IOMMUSIM_RES_STALE);
-	ck_assert_uint_eq(nr_stale(&f), 1);
-	ck_assert_uint_eq(f.last.sid, SID);
-	ck_assert_uint_eq(f.last.iova, IOVA_SRC);
-	ck_assert_uint_eq(f.last.did, DID);
-	ck_assert_uint_eq(f.last.cached.oa, pa);
-	ck_assert_uint_eq(f.last.fresh.fault, IOMMUSIM_VTD_FR_READ);
+	ck_assert_uint_eq(dsim_nr_stale(f.u, &f.stale), 1);
+	ck_assert_uint_eq(f.stale.last.sid, SID);
+	ck_assert_uint_eq(f.stale.last.iova, IOVA_SRC);
+	ck_assert_uint_eq(f.stale.last.did, DID);
+	ck_assert_uint_eq(f.stale.last.cached.oa, pa);
+	ck_assert_uint_eq(f.stale.last.fresh.fault, IOMMUSIM_VTD_FR_READ);
 	{
 		char line[256];
 
-		ck_assert_int_gt(iommusim_stale_format(&f.last, line,
+		ck_assert_int_gt(iommusim_stale_format(&f.stale.last, line,
 						       sizeof(line)), 0);
 		ck_assert_ptr_nonnull(strstr(line, "sid 0310 iova 0x100000 "));
 	}
 
 	ck_assert_int_eq(iommudrv_vtd_flush(f.drv, DID, &g), 0);
 	iommupt_gather_release(&g);
-	r = dma(&f, SID, IOVA_SRC, 0);
+	r = dsim_dma(f.u, SID, IOVA_SRC, 0);
 	ck_assert_uint_eq(r.fault, IOMMUSIM_VTD_FR_READ);
 	ck_assert(!(r.flags & IOMMUSIM_RES_STALE));
-	ck_assert_uint_eq(nr_stale(&f), 1);
+	ck_assert_uint_eq(dsim_nr_stale(f.u, &f.stale), 1);
 	ck_assert_int_eq(iommudrv_vtd_detach(f.drv, SID), 0);
 	fx_destroy(&f, 1, dom, NULL);
 }
@@ -761,13 +640,13 @@ START_TEST(test_context_change_without_invalidation_is_caught_as_stale)
 	fx_setup(&f, _i);
 	dom = dom_create(&f, pick_levels(&f));
 	dom2 = dom_create(&f, pick_levels(&f));
-	pa = data_alloc(&f, 12);
-	pb = data_alloc(&f, 12);
+	pa = dsim_data_alloc(f.mem, 12);
+	pb = dsim_data_alloc(f.mem, 12);
 	map_flush(&f, dom, DID, IOVA_SRC, pa, 0x1000, IOMMUPT_READ);
 	ck_assert_int_eq(iommupt_domain_map(dom2, IOVA_DST, pb, 0x1000,
 					    IOMMUPT_READ, NULL), 0);
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, dom, DID), 0);
-	ck_assert_uint_eq(dma(&f, SID, IOVA_SRC, 0).oa, pa);
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_SRC, 0).oa, pa);
 	ck_assert_int_eq(iommupt_domain_get_info(dom, &di), 0);
 	ck_assert_int_eq(iommupt_domain_get_info(dom2, &di2), 0);
 
@@ -797,17 +676,17 @@ START_TEST(test_context_change_without_invalidation_is_caught_as_stale)
 			 di2.root_oa | (v & 0xfff)), 0);
 
 	/* IOTLB miss; the cached context still leads to the old tables */
-	r = dma(&f, SID, IOVA_DST, 0);
+	r = dsim_dma(f.u, SID, IOVA_DST, 0);
 	ck_assert(r.flags & IOMMUSIM_RES_STALE);
 	ck_assert_uint_eq(r.fault, IOMMUSIM_VTD_FR_READ);
-	ck_assert_uint_eq(nr_stale(&f), 1);
-	ck_assert_uint_eq(f.last.fresh.oa, pb);
+	ck_assert_uint_eq(dsim_nr_stale(f.u, &f.stale), 1);
+	ck_assert_uint_eq(f.stale.last.fresh.oa, pb);
 	ck_assert_uint_eq(faults_read(&f, (struct iommudrv_fault[4]){ { 0 } },
 				      4), 1);
 
 	/* the driver's attach rewrites the entry and invalidates */
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, dom2, DID2), 0);
-	r = dma(&f, SID, IOVA_DST, 0);
+	r = dsim_dma(f.u, SID, IOVA_DST, 0);
 	ck_assert_uint_eq(r.fault, 0);
 	ck_assert_uint_eq(r.oa, pb);
 	ck_assert(!(r.flags & IOMMUSIM_RES_STALE));
@@ -831,11 +710,11 @@ START_TEST(test_map_without_driver_flush_is_stale_only_under_caching_mode)
 
 	fx_setup(&f, _i);
 	dom = dom_create(&f, pick_levels(&f));
-	pa = data_alloc(&f, 12);
+	pa = dsim_data_alloc(f.mem, 12);
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, dom, DID), 0);
 	/* keep the upper tables alive so only the leaf changes */
 	map_flush(&f, dom, DID, IOVA_SRC + 0x1000, pa, 0x1000, IOMMUPT_READ);
-	ck_assert_uint_eq(dma(&f, SID, IOVA_SRC, 0).fault,
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_SRC, 0).fault,
 			  IOMMUSIM_VTD_FR_READ);
 	check_fault(&f, SID, IOVA_SRC, IOMMUDRV_ACCESS_READ,
 		    IOMMUDRV_FAULT_TRANSLATION, IOMMUSIM_VTD_FR_READ);
@@ -843,21 +722,21 @@ START_TEST(test_map_without_driver_flush_is_stale_only_under_caching_mode)
 	iommupt_gather_init(&g);
 	ck_assert_int_eq(iommupt_domain_map(dom, IOVA_SRC, pa, 0x1000,
 					    IOMMUPT_READ, &g), 0);
-	r = dma(&f, SID, IOVA_SRC, 0);
+	r = dsim_dma(f.u, SID, IOVA_SRC, 0);
 	if (modes[_i].cm) {
 		ck_assert_uint_eq(r.fault, IOMMUSIM_VTD_FR_READ);
 		ck_assert(r.flags & IOMMUSIM_RES_STALE);
-		ck_assert_uint_eq(nr_stale(&f), 1);
-		ck_assert_uint_eq(f.last.fresh.oa, pa);
+		ck_assert_uint_eq(dsim_nr_stale(f.u, &f.stale), 1);
+		ck_assert_uint_eq(f.stale.last.fresh.oa, pa);
 		faults_read(&f, (struct iommudrv_fault[4]){ { 0 } }, 4);
 	} else {
 		ck_assert_uint_eq(r.fault, 0);
 		ck_assert_uint_eq(r.oa, pa);
-		ck_assert_uint_eq(nr_stale(&f), 0);
+		ck_assert_uint_eq(dsim_nr_stale(f.u, &f.stale), 0);
 	}
 	ck_assert_int_eq(iommudrv_vtd_flush(f.drv, DID, &g), 0);
 	iommupt_gather_release(&g);
-	r = dma(&f, SID, IOVA_SRC, 0);
+	r = dsim_dma(f.u, SID, IOVA_SRC, 0);
 	ck_assert_uint_eq(r.fault, 0);
 	ck_assert_uint_eq(r.oa, pa);
 	ck_assert(!(r.flags & IOMMUSIM_RES_STALE));
@@ -883,7 +762,7 @@ START_TEST(test_first_stage_domain_is_refused_in_legacy_mode)
 			 iommusim_mem_provider(f.mem), &dom), 0);
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, dom, DID),
 			 -EOPNOTSUPP);
-	ck_assert_uint_eq(dma(&f, SID, IOVA_SRC, 0).fault,
+	ck_assert_uint_eq(dsim_dma(f.u, SID, IOVA_SRC, 0).fault,
 			  IOMMUSIM_VTD_FR_ROOT_NP);
 	faults_read(&f, (struct iommudrv_fault[4]){ { 0 } }, 4);
 	fx_destroy(&f, 0, dom, NULL);
@@ -917,15 +796,16 @@ START_TEST(test_live_update_in_place_keeps_dma_running)
 	dom = dom_create(&f, pick_levels(&f));
 	ck_assert_int_eq(iommupt_domain_restore_id(dom, pu, DID2), 0);
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, dom, DID2), 0);
-	src = data_alloc(&f, 12);
-	dst = data_alloc(&f, 12);
-	extra = data_alloc(&f, 12);
+	src = dsim_data_alloc(f.mem, 12);
+	dst = dsim_data_alloc(f.mem, 12);
+	extra = dsim_data_alloc(f.mem, 12);
 	map_flush(&f, dom, DID2, IOVA_SRC, src, 4096, IOMMUPT_READ);
 	map_flush(&f, dom, DID2, IOVA_DST, dst, 4096,
 		  IOMMUPT_READ | IOMMUPT_WRITE);
-	fill(&f, src, 4096, 7);
-	ck_assert_uint_eq(dev_copy(&f, SID, IOVA_SRC, IOVA_DST, 4096), 0);
-	ck_assert(same(&f, src, dst, 4096));
+	dsim_fill(f.mem, src, 4096, 7);
+	ck_assert_uint_eq(dsim_dev_copy(f.u, f.mem, SID, IOVA_SRC, IOVA_DST,
+					4096), 0);
+	ck_assert(dsim_same(f.mem, src, dst, 4096));
 	ck_assert_int_eq(iommupt_domain_get_info(dom, &before), 0);
 
 	/* Serialize in place, then drop the object: the tables stay. */
@@ -940,9 +820,10 @@ START_TEST(test_live_update_in_place_keeps_dma_running)
 	iommupt_domain_release_for_update(dom);
 
 	/* Hardware keeps walking the same tables in between. */
-	zero(&f, dst, 4096);
-	ck_assert_uint_eq(dev_copy(&f, SID, IOVA_SRC, IOVA_DST, 4096), 0);
-	ck_assert(same(&f, src, dst, 4096));
+	dsim_zero(f.mem, dst, 4096);
+	ck_assert_uint_eq(dsim_dev_copy(f.u, f.mem, SID, IOVA_SRC, IOVA_DST,
+					4096), 0);
+	ck_assert(dsim_same(f.mem, src, dst, 4096));
 
 	IOMMUPT_OPTS(iommupt_restore_opts, ro, .nr_units = 1, .units = units);
 	ck_assert_int_eq(iommupt_domain_restore(blob, len,
@@ -954,13 +835,15 @@ START_TEST(test_live_update_in_place_keeps_dma_running)
 	ck_assert_uint_eq(id, DID2);
 
 	/* DMA continues with no changed translation; the domain edits on. */
-	zero(&f, dst, 4096);
-	ck_assert_uint_eq(dev_copy(&f, SID, IOVA_SRC, IOVA_DST, 4096), 0);
-	ck_assert(same(&f, src, dst, 4096));
+	dsim_zero(f.mem, dst, 4096);
+	ck_assert_uint_eq(dsim_dev_copy(f.u, f.mem, SID, IOVA_SRC, IOVA_DST,
+					4096), 0);
+	ck_assert(dsim_same(f.mem, src, dst, 4096));
 	map_flush(&f, dom2, (uint16_t)id, IOVA_TABLE, extra, 4096,
 		  IOMMUPT_READ | IOMMUPT_WRITE);
-	ck_assert_uint_eq(dev_copy(&f, SID, IOVA_SRC, IOVA_TABLE, 4096), 0);
-	ck_assert(same(&f, src, extra, 4096));
+	ck_assert_uint_eq(dsim_dev_copy(f.u, f.mem, SID, IOVA_SRC, IOVA_TABLE,
+					4096), 0);
+	ck_assert(dsim_same(f.mem, src, extra, 4096));
 	unmap_flush(&f, dom2, (uint16_t)id, IOVA_DST, 4096);
 	write_faults(&f, SID, IOVA_DST);
 	no_faults(&f);

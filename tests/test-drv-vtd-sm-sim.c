@@ -32,6 +32,7 @@
 #include <iommupt/sim-vtd.h>
 #include <iommupt/sim.h>
 
+#include "drv-sim-harness.h"
 #include "helpers.h"
 
 #define SID 0x0310u    /* bus 3, devfn 0x10 */
@@ -69,7 +70,7 @@ struct fx {
 	uint64_t allocs, fail_at;
 	int check_wb, drop_wb;
 	uint64_t wb_calls, wb_foreign, violations;
-	unsigned int stale_seen;
+	struct dsim_stale stale;
 };
 
 /* ---- tracked provider -------------------------------------------------- */
@@ -316,16 +317,6 @@ static int bus_write(void *ctx, uint64_t off, unsigned int size, uint64_t v)
 
 /* ---- fixture ----------------------------------------------------------- */
 
-static void on_stale(void *ctx, const struct iommusim_stale_report *r)
-{
-	struct fx *f = ctx;
-	char line[256];
-
-	f->stale_seen++;
-	iommusim_stale_format(r, line, sizeof(line));
-	fprintf(stderr, "stale: %s\n", line);
-}
-
 static uint64_t fx_fail_at; /* the allocation of fx_unit that fails */
 
 static int fx_unit(struct fx *f, uint64_t cap, uint64_t ecap, uint32_t flags)
@@ -338,7 +329,8 @@ static int fx_unit(struct fx *f, uint64_t cap, uint64_t ecap, uint32_t flags)
 	f->fail_at = fx_fail_at;
 	ck_assert_int_eq(iommusim_mem_create(NULL, &f->mem), 0);
 	ck_assert_int_eq(iommusim_vtd_create(&so, f->mem, &f->u), 0);
-	iommusim_unit_set_stale_fn(f->u, on_stale, f);
+	f->stale.tag = "vtd-sm";
+	iommusim_unit_set_stale_fn(f->u, dsim_on_stale, &f->stale);
 	f->umm = iommusim_unit_mmio(f->u);
 	f->sprov = iommusim_mem_provider(f->mem);
 	f->mmio = (struct iommupt_mmio){ f, bus_read, bus_write };
@@ -365,11 +357,7 @@ static void fx_setup(struct fx *f, uint64_t cap, uint64_t ecap, uint32_t flags)
 static void fx_destroy(struct fx *f, unsigned int stale,
 		       struct iommupt_domain **doms, unsigned int n)
 {
-	IOMMUPT_OPTS(iommusim_unit_stats, st);
-
-	ck_assert_int_eq(iommusim_unit_get_stats(f->u, &st), 0);
-	ck_assert_uint_eq(st.stale, stale);
-	ck_assert_uint_eq(f->stale_seen, stale);
+	ck_assert_uint_eq(dsim_nr_stale(f->u, &f->stale), stale);
 	ck_assert_uint_eq(f->violations, 0);
 	ck_assert_uint_eq(f->wb_foreign, 0);
 	f->check_wb = 0;
@@ -392,14 +380,6 @@ static struct iommupt_domain *dom_new(struct fx *f, int fs,
 			       : f->info.pgsize_bitmap;
 	ck_assert_int_eq(iommupt_domain_create(&cfg, &f->prov, &d), 0);
 	return d;
-}
-
-static uint64_t data(struct fx *f, unsigned int lg2)
-{
-	uint64_t pa;
-
-	ck_assert_int_eq(iommusim_mem_alloc(f->mem, lg2, &pa), 0);
-	return pa;
 }
 
 static struct iommusim_dma_result dma(struct fx *f, uint16_t sid,
@@ -457,8 +437,7 @@ static void map_flush(struct fx *f, struct iommupt_domain *d, uint16_t did,
 {
 	struct iommupt_gather g;
 
-	iommupt_gather_init(&g);
-	ck_assert_int_eq(iommupt_domain_map(d, iova, pa, len, prot, &g), 0);
+	dsim_map(d, &g, iova, pa, len, prot);
 	ck_assert_int_eq(iommudrv_vtd_flush(f->drv, did, &g), 0);
 	iommupt_gather_release(&g);
 }
@@ -467,11 +446,8 @@ static void unmap_flush(struct fx *f, struct iommupt_domain *d, uint16_t did,
 			uint64_t iova, uint64_t len)
 {
 	struct iommupt_gather g;
-	uint64_t done = 0;
 
-	iommupt_gather_init(&g);
-	ck_assert_int_eq(iommupt_domain_unmap(d, iova, len, 0, &g, &done), 0);
-	ck_assert_uint_eq(done, len);
+	dsim_unmap(d, &g, iova, len);
 	ck_assert_int_eq(iommudrv_vtd_flush(f->drv, did, &g), 0);
 	iommupt_gather_release(&g);
 }
@@ -547,9 +523,9 @@ START_TEST(test_dma_through_4k_2m_1g_then_unmap_faults)
 	fx_setup(&f, 0, 0, IOMMUDRV_VTD_SCALABLE);
 	ck_assert(f.check_wb);
 	d = dom_new(&f, fs, kinds[_i].levels);
-	p4k = data(&f, 12);
-	p2m = data(&f, 21);
-	p1g = data(&f, 30);
+	p4k = dsim_data_alloc(f.mem, 12);
+	p2m = dsim_data_alloc(f.mem, 21);
+	p1g = dsim_data_alloc(f.mem, 30);
 	/* blocked before attach (no root entry for the bus yet) */
 	dma_faults(&f, SID, 0, 0, IOVA_4K, 0, IOMMUSIM_VTD_FR_ROOT_NP,
 		   IOMMUDRV_FAULT_NO_DEVICE);
@@ -617,9 +593,9 @@ START_TEST(test_pasid_tagged_requests_reach_their_own_domain)
 	d[0] = dom_new(&f, 0, 4); /* requests without PASID */
 	d[1] = dom_new(&f, 1, 4); /* PASID_A, first stage */
 	d[2] = dom_new(&f, 0, 3); /* PASID_B, second stage */
-	pr = data(&f, 12);
-	pa = data(&f, 12);
-	pb = data(&f, 12);
+	pr = dsim_data_alloc(f.mem, 12);
+	pa = dsim_data_alloc(f.mem, 12);
+	pb = dsim_data_alloc(f.mem, 12);
 	map_flush(&f, d[0], DID, IOVA_4K, pr, 4096, RW);
 	map_flush(&f, d[1], DID2, IOVA_4K, pa, 4096, RW);
 	map_flush(&f, d[2], DID3, IOVA_4K, pb, 4096, RW);
@@ -766,7 +742,7 @@ START_TEST(test_first_stage_unmap_without_flush_is_caught_as_stale)
 
 	fx_setup(&f, 0, 0, IOMMUDRV_VTD_SCALABLE);
 	d = dom_new(&f, 1, 4);
-	pa = data(&f, 12);
+	pa = dsim_data_alloc(f.mem, 12);
 	if (hp)
 		ck_assert_int_eq(iommudrv_vtd_attach_pasid(f.drv, SID, pasid, d,
 							   DID), 0);
@@ -783,7 +759,7 @@ START_TEST(test_first_stage_unmap_without_flush_is_caught_as_stale)
 	r = dma(&f, SID, hp, pasid, IOVA_4K, 0);
 	ck_assert_uint_eq(r.fault, 0);
 	ck_assert(r.flags & IOMMUSIM_RES_STALE);
-	ck_assert_uint_eq(f.stale_seen, 1);
+	ck_assert_uint_eq(f.stale.seen, 1);
 
 	ck_assert_int_eq(iommudrv_vtd_flush(f.drv, DID, &g), 0);
 	iommupt_gather_release(&g);
@@ -812,8 +788,8 @@ START_TEST(test_pasid_entry_change_without_invalidation_is_caught_as_stale)
 	f.check_wb = 0; /* the test itself writes behind the driver */
 	d[0] = dom_new(&f, 1, 4);
 	d[1] = dom_new(&f, 1, 4);
-	pa = data(&f, 12);
-	pb = data(&f, 12);
+	pa = dsim_data_alloc(f.mem, 12);
+	pb = dsim_data_alloc(f.mem, 12);
 	map_flush(&f, d[0], DID, IOVA_4K, pa, 4096, IOMMUPT_READ);
 	ck_assert_int_eq(iommupt_domain_map(d[1], IOVA_2M, pb, 4096,
 					    IOMMUPT_READ, NULL), 0);
@@ -840,7 +816,7 @@ START_TEST(test_pasid_entry_change_without_invalidation_is_caught_as_stale)
 	r = dma(&f, SID, 1, PASID_A, IOVA_2M, 0);
 	ck_assert(r.flags & IOMMUSIM_RES_STALE);
 	ck_assert_uint_eq(r.fault, IOMMUSIM_VTD_FR_FS_NP);
-	ck_assert_uint_eq(f.stale_seen, 1);
+	ck_assert_uint_eq(f.stale.seen, 1);
 	ck_assert_uint_eq(iommudrv_vtd_read_faults(f.drv,
 			  (struct iommudrv_fault[4]){ { 0 } }, 4,
 			  &(unsigned int){ 0 }), 0);
@@ -848,7 +824,7 @@ START_TEST(test_pasid_entry_change_without_invalidation_is_caught_as_stale)
 	ck_assert_int_eq(iommudrv_vtd_attach_pasid(f.drv, SID, PASID_A, d[1],
 						   DID2), 0);
 	dma_ok(&f, SID, 1, PASID_A, IOVA_2M, 0, pb, 12);
-	ck_assert_uint_eq(f.stale_seen, 1);
+	ck_assert_uint_eq(f.stale.seen, 1);
 	fx_destroy(&f, 1, d, 2);
 }
 END_TEST
@@ -891,8 +867,8 @@ START_TEST(test_allocation_failure_at_each_step)
 		fx_setup(&f, 0, 0, IOMMUDRV_VTD_SCALABLE);
 		d[0] = dom_new(&f, 0, 4);
 		d[1] = dom_new(&f, 1, 4);
-		pr = data(&f, 12);
-		pb = data(&f, 12);
+		pr = dsim_data_alloc(f.mem, 12);
+		pb = dsim_data_alloc(f.mem, 12);
 		map_flush(&f, d[0], DID, IOVA_4K, pr, 4096, IOMMUPT_READ);
 		map_flush(&f, d[1], DID2, IOVA_4K, pb, 4096, IOMMUPT_READ);
 		ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, d[0], DID), 0);
@@ -941,7 +917,7 @@ START_TEST(test_allocation_failure_at_each_step)
 	/* legacy mode: the bus's context table */
 	fx_setup(&f, 0, 0, 0);
 	d[0] = dom_new(&f, 0, 4);
-	pr = data(&f, 12);
+	pr = dsim_data_alloc(f.mem, 12);
 	map_flush(&f, d[0], DID, IOVA_4K, pr, 4096, IOMMUPT_READ);
 	f.fail_at = f.allocs + 1;
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, d[0], DID), -ENOMEM);
@@ -970,7 +946,7 @@ START_TEST(test_write_back_only_when_not_coherent_and_checked)
 		 IOMMUDRV_VTD_SCALABLE);
 	ck_assert_uint_eq(f.info.coherent, 1);
 	d = dom_new(&f, 1, 4);
-	pa = data(&f, 12);
+	pa = dsim_data_alloc(f.mem, 12);
 	map_flush(&f, d, DID, IOVA_4K, pa, 4096, IOMMUPT_READ);
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, d, DID), 0);
 	dma_ok(&f, SID, 0, 0, IOVA_4K, 0, pa, 12);
@@ -982,7 +958,7 @@ START_TEST(test_write_back_only_when_not_coherent_and_checked)
 	fx_setup(&f, 0, 0, 0);
 	ck_assert(f.check_wb);
 	d = dom_new(&f, 0, 4);
-	pa = data(&f, 12);
+	pa = dsim_data_alloc(f.mem, 12);
 	map_flush(&f, d, DID, IOVA_4K, pa, 4096, IOMMUPT_READ);
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, d, DID), 0);
 	dma_ok(&f, SID, 0, 0, IOVA_4K, 0, pa, 12);
@@ -998,7 +974,7 @@ START_TEST(test_write_back_only_when_not_coherent_and_checked)
 	/* negative control: write-backs dropped after attach */
 	fx_setup(&f, 0, 0, IOMMUDRV_VTD_SCALABLE);
 	d = dom_new(&f, 1, 4);
-	pa = data(&f, 12);
+	pa = dsim_data_alloc(f.mem, 12);
 	ck_assert_int_eq(iommudrv_vtd_attach(f.drv, SID, d, DID), 0);
 	ck_assert_uint_eq(f.violations, 0);
 	f.drop_wb = 1;

@@ -12,6 +12,7 @@
 
 #include "helpers.h"
 #include "../sim/sim-int.h"
+#include "../sim/xlate.h"
 
 static struct iommusim_mem *mem_new(unsigned int phys_bits)
 {
@@ -333,6 +334,116 @@ START_TEST(test_cycle_defaults_documented)
 }
 END_TEST
 
+START_TEST(test_xlate_tlb_sizes_tags_and_dirty)
+{
+	struct sim_cache c = cache_new(16, 4, IOMMUSIM_REPL_LRU, 0);
+	struct sim_cache off = cache_new(0, 0, IOMMUSIM_REPL_LRU, 0);
+	struct sim_tlb_tag t = { .tag0 = 1, .tag1 = 7,
+				 .sizes = 1ull << 12 | 1ull << 21 };
+	struct sim_tlb_ent big = { .oa = 0x80200000, .prot = 3,
+				   .page_lg2 = 21, .dirty = true };
+	struct sim_tlb_ent clean = { .oa = 0x9000, .prot = 3, .page_lg2 = 12 };
+	struct sim_tlb_ent neg = { .page_lg2 = 12, .fault = 0x11 };
+	struct sim_tlb_ent e;
+	uint64_t cycles = 0, sizes = 0;
+	IOMMUPT_OPTS(iommusim_cache_stats, st);
+
+	/* a 2M page is found from any IOVA in it, when 2M is probed */
+	sim_tlb_fill(&c, &sizes, 1, 7, 0x400000 + 0x5678, &big);
+	ck_assert_uint_eq(sizes, 1ull << 21);
+	ck_assert(sim_tlb_lookup(&c, &cycles, &t, 0x401234, false, &e));
+	ck_assert_uint_eq(cycles, 3);
+	ck_assert_uint_eq(e.oa, 0x80201234);
+	ck_assert_uint_eq(e.page_lg2, 21);
+	ck_assert_uint_eq(e.prot, 3);
+	ck_assert(e.dirty);
+	ck_assert_uint_eq(e.fault, 0);
+	t.sizes = 1ull << 12;
+	ck_assert(!sim_tlb_lookup(&c, &cycles, &t, 0x401234, false, &e));
+	t.sizes |= 1ull << 21;
+	t.tag1 = 8; /* another tag misses... */
+	ck_assert(!sim_tlb_lookup(&c, &cycles, &t, 0x401234, false, &e));
+	t.has_alt = true; /* ...unless it is the alternative one */
+	t.alt_tag1 = 7;
+	ck_assert(sim_tlb_lookup(&c, &cycles, &t, 0x401234, false, &e));
+	t = (struct sim_tlb_tag){ .tag0 = 2, .sizes = 1ull << 12 };
+	/* a clean page misses for writes only; a cached fault never */
+	sim_tlb_fill(&c, NULL, 2, 0, 0x9000, &clean);
+	ck_assert(sim_tlb_lookup(&c, &cycles, &t, 0x9008, false, &e));
+	ck_assert(!sim_tlb_lookup(&c, &cycles, &t, 0x9008, true, &e));
+	sim_tlb_fill(&c, NULL, 2, 0, 0xa000, &neg);
+	ck_assert(sim_tlb_lookup(&c, &cycles, &t, 0xa010, true, &e));
+	ck_assert_uint_eq(e.fault, 0x11);
+	ck_assert_uint_eq(e.prot, 0);
+	ck_assert_uint_eq(cycles, 3 * 7);
+	sim_cache_get_stats(&c, &st);
+	ck_assert_uint_eq(st.hits, 4);
+	ck_assert_uint_eq(st.misses, 3);
+	/* invalidation ranges: the whole page counts */
+	ck_assert(sim_tlb_in_range(sim_cache_find(&c, (uint64_t[3]){
+		1, 7, 0x400000 >> 21 | 21ull << SIM_TLB_SIZE_SHIFT }),
+		0x5ff000, 0x5fffff));
+	ck_assert(!sim_tlb_in_range(sim_cache_find(&c, (uint64_t[3]){
+		1, 7, 0x400000 >> 21 | 21ull << SIM_TLB_SIZE_SHIFT }),
+		0x600000, 0x700000));
+	ck_assert(sim_range_hit(0, 64, 5, 6)); /* no overflow at 2^64 */
+	/* a disabled IOTLB charges nothing and learns no sizes */
+	sizes = 0;
+	cycles = 0;
+	sim_tlb_fill(&off, &sizes, 2, 0, 0x9000, &clean);
+	ck_assert_uint_eq(sizes, 0);
+	ck_assert(!sim_tlb_lookup(&off, &cycles, &t, 0x9000, false, &e));
+	ck_assert_uint_eq(cycles, 0);
+	sim_cache_fini(&c);
+}
+END_TEST
+
+START_TEST(test_xlate_pwc_deepest_level_first)
+{
+	struct sim_cache pwc[3];
+	uint64_t cycles = 0, table = 0, acc = 0, iova = 0x12345678000ull;
+	bool hit = false;
+
+	for (int l = 0; l < 3; l++)
+		pwc[l] = cache_new(4, 2, IOMMUSIM_REPL_LRU, 0);
+	/* nothing cached: every level below top is probed */
+	ck_assert_uint_eq(sim_pwc_probe(pwc, 3, 1, 2, iova, 4, &cycles, &table,
+					&acc, &hit), 4);
+	ck_assert_uint_eq(cycles, 3 * 3);
+	ck_assert(!hit);
+	sim_pwc_fill(pwc, 3, 1, 2, iova, 2, 0xb000, 3);
+	sim_pwc_fill(pwc, 3, 1, 2, iova, 4, 0xc000, 3); /* beyond: dropped */
+	sim_pwc_fill(pwc, 3, 1, 2, iova, 0, 0xd000, 3);
+	cycles = 0;
+	ck_assert_uint_eq(sim_pwc_probe(pwc, 3, 1, 2, iova, 4, &cycles, &table,
+					&acc, &hit), 2);
+	ck_assert_uint_eq(cycles, 2 * 3);
+	ck_assert_uint_eq(table, 0xb000);
+	ck_assert_uint_eq(acc, 3);
+	ck_assert(hit);
+	/* level 1 is deeper: it wins; top bounds the levels probed */
+	sim_pwc_fill(pwc, 3, 1, 2, iova, 1, 0xa000, 1);
+	ck_assert_uint_eq(sim_pwc_probe(pwc, 3, 1, 2, iova, 4, &cycles, &table,
+					&acc, &hit), 1);
+	ck_assert_uint_eq(table, 0xa000);
+	ck_assert_uint_eq(sim_pwc_probe(pwc, 3, 1, 2, iova, 1, &cycles, &table,
+					&acc, &hit), 1);
+	/* another tag or another 1G region misses */
+	ck_assert_uint_eq(sim_pwc_probe(pwc, 3, 1, 3, iova, 4, &cycles, &table,
+					&acc, &hit), 4);
+	ck_assert_uint_eq(sim_pwc_probe(pwc, 3, 1, 2, iova + (1ull << 30), 4,
+					&cycles, &table, &acc, &hit), 4);
+	/* a level 2 entry covers 1G of IOVA */
+	ck_assert(sim_pwc_in_range(sim_cache_find(&pwc[1], (uint64_t[3]){
+		1, 2, iova >> 30 }), 2, iova & ~((1ull << 30) - 1),
+		iova & ~((1ull << 30) - 1)));
+	ck_assert(!sim_pwc_in_range(sim_cache_find(&pwc[1], (uint64_t[3]){
+		1, 2, iova >> 30 }), 2, iova + (1ull << 30), UINT64_MAX));
+	for (int l = 0; l < 3; l++)
+		sim_cache_fini(&pwc[l]);
+}
+END_TEST
+
 static int stale_calls;
 
 static void stale_cb(void *ctx, const struct iommusim_stale_report *r)
@@ -445,6 +556,8 @@ Suite *sim_core_suite(void)
 	tcase_add_test(tc, test_cache_random_is_deterministic_per_seed);
 	tcase_add_test(tc, test_cache_disabled_and_bad_configs);
 	tcase_add_test(tc, test_cycle_defaults_documented);
+	tcase_add_test(tc, test_xlate_tlb_sizes_tags_and_dirty);
+	tcase_add_test(tc, test_xlate_pwc_deepest_level_first);
 	tcase_add_test(tc, test_stale_detector_compares_and_reports);
 	tcase_add_test(tc, test_unit_rejects_bad_requests);
 	suite_add_tcase(s, tc);

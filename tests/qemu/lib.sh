@@ -154,16 +154,26 @@ qemu_busybox() {
 	rm -rf "$cache/unpack-bb" "$cache"/busybox-static_*_"$qemu_arch".deb
 }
 
-# qemu_root: $work (removed on exit) and in it $root, an initramfs tree
-# with $busybox whose init starts the way every test's does; the caller
-# appends its part (cat >> "$root/init") and packs it with qemu_initrd.
-qemu_root() {
+# qemu_tree [DIR...]: $work (removed on exit) and in it $root, an
+# initramfs tree with $busybox, the mount points and the given DIRs
+# (relative to $root), but no init: for a test whose init differs.
+qemu_tree() {
 	work=$(mktemp -d)
 	trap 'rm -rf "$work"' EXIT INT TERM
 	root="$work/root"
 	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
+	for d in "$@"; do
+		mkdir -p "$root/$d"
+	done
 	cp "$busybox" "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
+}
+
+# qemu_root [DIR...]: qemu_tree, and an init that starts the way every
+# test's does; the caller appends its part (cat >> "$root/init") and packs
+# it with qemu_initrd.
+qemu_root() {
+	qemu_tree "$@"
 	cat > "$root/init" <<'EOF'
 #!/bin/sh
 /bin/busybox --install -s /bin

@@ -44,12 +44,7 @@ qemu_kernel $mods
 echo "kernel: $kernel"
 "$qemu" --version | head -1
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
-root="$work/root"
-mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/mod"
-cp "$busybox" "$root/bin/busybox"
-ln -s busybox "$root/bin/sh"
+qemu_tree mod
 cp "$prog" "$root/trace-vfio"
 cp "$tracer" "$root/iommu-trace"
 for m in $mods; do

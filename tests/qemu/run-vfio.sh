@@ -51,13 +51,7 @@ qemu_kernel $vfio_mods $uio_mods $extra_mods
 echo "kernel: $kernel"
 "$qemu" --version | head -1
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
-root="$work/root"
-mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" \
-	"$root/mod/vfio" "$root/mod/uio" "$root/mod/extra" "$root/extra"
-cp "$busybox" "$root/bin/busybox"
-ln -s busybox "$root/bin/sh"
+qemu_tree mod/vfio mod/uio mod/extra extra
 cp "$prog" "$root/vfio-edu"
 i=0
 for m in $vfio_mods; do

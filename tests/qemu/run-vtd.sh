@@ -24,23 +24,10 @@ qemu_kernel
 echo "kernel: $kernel"
 "$qemu" --version | head -1
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
-root="$work/root"
-mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
-cp "$busybox" "$root/bin/busybox"
-ln -s busybox "$root/bin/sh"
+qemu_root
 cp "$prog" "$root/vtd-edu"
 # The modes to run come from the kernel command line (iommupt_modes=a,b).
-cat > "$root/init" <<'EOF'
-#!/bin/sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-# Locked 4K pages must not migrate while the IOMMU walks them.
-echo 0 > /proc/sys/vm/compact_unevictable_allowed 2>/dev/null
+cat >> "$root/init" <<'EOF'
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in iommupt_modes=*) modes=$(echo "${arg#*=}" | tr , ' ');; esac
 done
@@ -50,7 +37,6 @@ for m in $modes; do
 done
 poweroff -f
 EOF
-chmod +x "$root/init"
 qemu_initrd "$root" "$work/initrd.gz"
 
 # TCG by default: the guest boots in about ten seconds, and nested KVM is
