@@ -13,6 +13,7 @@
 
 #include "helpers.h"
 #include "sim-access.h"
+#include "sim-test-common.h"
 
 #define PR 1ull
 #define IR (1ull << 61)
@@ -166,21 +167,7 @@ static struct iommusim_dma_result dma_full(struct at *t, uint32_t devid,
 					   int pasid, uint64_t iova,
 					   bool write, bool priv)
 {
-	IOMMUPT_OPTS(iommusim_dma, rq, .sid = devid, .iova = iova & ~7ull,
-		     .size = 8,
-		     .access = write ? IOMMUSIM_DMA_WRITE : IOMMUSIM_DMA_READ);
-	IOMMUPT_OPTS(iommusim_dma_result, res);
-
-	if (pasid >= 0) {
-		rq.flags |= IOMMUSIM_DMA_HAS_PASID;
-		rq.pasid = (uint32_t)pasid;
-	}
-	if (priv)
-		rq.flags |= IOMMUSIM_DMA_PRIV;
-	ck_assert_int_eq(iommusim_unit_dma(t->u, &rq, &res), 0);
-	if (!res.fault)
-		res.oa |= iova & 7;
-	return res;
+	return sim_dma8(t->u, devid, pasid, iova, write, priv);
 }
 
 static struct iommusim_dma_result dma(struct at *t, uint64_t iova, bool write)
@@ -188,22 +175,8 @@ static struct iommusim_dma_result dma(struct at *t, uint64_t iova, bool write)
 	return dma_full(t, DEV, -1, iova, write, false);
 }
 
-static struct iommusim_unit_stats ustats(struct at *t)
-{
-	IOMMUPT_OPTS(iommusim_unit_stats, st);
-
-	ck_assert_int_eq(iommusim_unit_get_stats(t->u, &st), 0);
-	return st;
-}
-
-static struct iommusim_cache_stats cstats(struct at *t, unsigned int kind,
-					  unsigned int level)
-{
-	IOMMUPT_OPTS(iommusim_cache_stats, st);
-
-	ck_assert_int_eq(iommusim_unit_cache_stats(t->u, kind, level, &st), 0);
-	return st;
-}
+#define ustats(t) sim_ustats((t)->u)
+#define cstats(t, kind, level) sim_cstats((t)->u, (kind), (level))
 
 /* ---- registers ---- */
 
@@ -1087,15 +1060,10 @@ static struct iommupt_domain *dom16(struct at *t, uint32_t devid,
 		     .levels = 3);
 	IOMMUPT_OPTS(iommupt_domain_info, info);
 	struct iommupt_domain *dom;
-	struct iommupt_gather g;
 
-	ck_assert_int_eq(iommupt_domain_create(&cfg,
-			 iommusim_mem_provider(t->mem), &dom), 0);
-	ck_assert_int_eq(iommupt_domain_get_info(dom, &info), 0);
-	iommupt_gather_init(&g);
-	ck_assert_int_eq(iommupt_domain_map(dom, 0x100000, 0x7001000, 0x10000,
-			 IOMMUPT_READ | IOMMUPT_WRITE, &g), 0);
-	iommupt_gather_release(&g);
+	dom = sim_domain(t->mem, &cfg, &info);
+	sim_map(dom, 0x100000, 0x7001000, 0x10000,
+		IOMMUPT_READ | IOMMUPT_WRITE);
 	dte_v1(t, devid, info.root_oa, info.levels, did, 0);
 	return dom;
 }
@@ -1380,9 +1348,7 @@ START_TEST(test_stale_page_directory_cache)
 	struct at t;
 
 	at_init(&t, NULL, 0);
-	ck_assert_int_eq(iommupt_domain_create(&cfg,
-			 iommusim_mem_provider(t.mem), &dom), 0);
-	ck_assert_int_eq(iommupt_domain_get_info(dom, &info), 0);
+	dom = sim_domain(t.mem, &cfg, &info);
 	dte_v1(&t, DEV, info.root_oa, info.levels, DID, 0);
 	iommupt_gather_init(&g);
 	iommupt_gather_init(&g2);
@@ -1420,29 +1386,18 @@ static uint64_t run_workload(uint32_t repl, uint64_t seed, uint64_t *hash)
 	IOMMUPT_OPTS(iommupt_domain_info, info);
 	struct iommupt_domain *dom;
 	struct iommupt_gather g;
-	uint64_t rng = 42, total = 0;
+	uint64_t total;
 	struct at t;
 
 	at_init(&t, &o, 0);
-	ck_assert_int_eq(iommupt_domain_create(&cfg,
-			 iommusim_mem_provider(t.mem), &dom), 0);
-	ck_assert_int_eq(iommupt_domain_get_info(dom, &info), 0);
+	dom = sim_domain(t.mem, &cfg, &info);
 	iommupt_gather_init(&g);
 	/* OA 4K-aligned only: 4K pages, many IOTLB entries */
 	ck_assert_int_eq(iommupt_domain_map(dom, 0, (1ull << 32) + 0x1000,
 			 1ull << 24, IOMMUPT_READ | IOMMUPT_WRITE, &g), 0);
 	iommupt_gather_release(&g);
 	dte_v1(&t, DEV, info.root_oa, info.levels, DID, 3);
-	*hash = 0;
-	for (int i = 0; i < 20000; i++) {
-		struct iommusim_dma_result r =
-			dma(&t, test_rand(&rng) % (1ull << 25),
-			    test_rand(&rng) & 1);
-
-		*hash = *hash * 31 + r.cycles;
-		total += r.cycles;
-	}
-	ck_assert_uint_eq(total, ustats(&t).cycles);
+	total = sim_random_dma(t.u, DEV, 1ull << 25, 20000, hash);
 	iommupt_domain_destroy(dom);
 	at_fini(&t);
 	return total;
@@ -1450,16 +1405,7 @@ static uint64_t run_workload(uint32_t repl, uint64_t seed, uint64_t *hash)
 
 START_TEST(test_same_seed_same_cycles)
 {
-	uint64_t h1, h2, h3, h4, h5;
-
-	ck_assert_uint_eq(run_workload(IOMMUSIM_REPL_LRU, 1, &h1),
-			  run_workload(IOMMUSIM_REPL_LRU, 1, &h2));
-	ck_assert_uint_eq(h1, h2);
-	ck_assert_uint_eq(run_workload(IOMMUSIM_REPL_RANDOM, 7, &h3),
-			  run_workload(IOMMUSIM_REPL_RANDOM, 7, &h4));
-	ck_assert_uint_eq(h3, h4);
-	run_workload(IOMMUSIM_REPL_RANDOM, 8, &h5);
-	ck_assert_uint_ne(h3, h5); /* the seed matters */
+	sim_check_same_seed(run_workload);
 }
 END_TEST
 

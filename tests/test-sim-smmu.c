@@ -13,6 +13,7 @@
 
 #include "helpers.h"
 #include "sim-access.h"
+#include "sim-test-common.h"
 
 #define SID 0x21
 #define VMID 7
@@ -159,13 +160,7 @@ static struct iommusim_dma_result dma(struct st *t, uint64_t iova, bool write)
 	return dma_f(t, SID, -1, iova, write, false);
 }
 
-static struct iommusim_unit_stats ustats(struct st *t)
-{
-	struct iommusim_unit_stats s = { .sz = sizeof(s) };
-
-	ck_assert_int_eq(iommusim_unit_get_stats(t->u, &s), 0);
-	return s;
-}
+#define ustats(t) sim_ustats((t)->u)
 
 /* Pop the next event record; returns its type or 0 when empty. */
 static unsigned int evt_pop(struct st *t, uint64_t ev[4])
@@ -723,9 +718,7 @@ static void nested(unsigned int g1, unsigned int g2)
 	struct st t;
 
 	st_init(&t, NULL, 0);
-	ck_assert_int_eq(iommupt_domain_create(&c2,
-			 iommusim_mem_provider(t.mem), &d2), 0);
-	ck_assert_int_eq(iommupt_domain_get_info(d2, &i2), 0);
+	d2 = sim_domain(t.mem, &c2, &i2);
 	iommupt_gather_init(&g);
 	/* stage 2: identity over the first 4 GiB (tables, CDs) */
 	ck_assert_int_eq(iommupt_domain_map(d2, 0, 0, 1ull << 32,
@@ -733,9 +726,7 @@ static void nested(unsigned int g1, unsigned int g2)
 	/* and IPA 64G.. -> PA 128G.. */
 	ck_assert_int_eq(iommupt_domain_map(d2, 1ull << 36, 1ull << 37,
 			 1ull << 21, IOMMUPT_READ | IOMMUPT_WRITE, &g), 0);
-	ck_assert_int_eq(iommupt_domain_create(&c1,
-			 iommusim_mem_provider(t.mem), &d1), 0);
-	ck_assert_int_eq(iommupt_domain_get_info(d1, &i1), 0);
+	d1 = sim_domain(t.mem, &c1, &i1);
 	ck_assert_int_eq(iommupt_domain_map(d1, 0x40000000, 1ull << 36,
 			 1ull << 21, IOMMUPT_READ | IOMMUPT_WRITE, &g), 0);
 	ck_assert_int_eq(iommupt_domain_map(d1, 0x80000000, 1ull << 35,
@@ -884,16 +875,11 @@ static void lib_s1(struct st *t, struct lib *l, unsigned int granule)
 {
 	IOMMUPT_OPTS(iommupt_domain_cfg, c, .format = IOMMUPT_FMT_ARM_S1,
 		     .ias_lg2 = 48, .granule_lg2 = granule);
-	struct iommupt_gather g;
 
 	l->info.sz = sizeof(l->info);
-	ck_assert_int_eq(iommupt_domain_create(&c,
-			 iommusim_mem_provider(t->mem), &l->dom), 0);
-	ck_assert_int_eq(iommupt_domain_get_info(l->dom, &l->info), 0);
-	iommupt_gather_init(&g);
-	ck_assert_int_eq(iommupt_domain_map(l->dom, 0x100000, 0x7000000,
-			 0x10000, IOMMUPT_READ | IOMMUPT_WRITE, &g), 0);
-	iommupt_gather_release(&g);
+	l->dom = sim_domain(t->mem, &c, &l->info);
+	sim_map(l->dom, 0x100000, 0x7000000, 0x10000,
+		IOMMUPT_READ | IOMMUPT_WRITE);
 	cd_set(t, t->cdtab, cd_d0(48, granule, false), l->info.root_oa, 0);
 	ste_set(t, SID, ste_s1(t->cdtab, 0, 0), 0, VMID, 0);
 }
@@ -1027,13 +1013,9 @@ START_TEST(test_stage2_invalidation)
 	struct st t;
 
 	st_init(&t, NULL, 0);
-	ck_assert_int_eq(iommupt_domain_create(&c,
-			 iommusim_mem_provider(t.mem), &dom), 0);
-	ck_assert_int_eq(iommupt_domain_get_info(dom, &info), 0);
-	iommupt_gather_init(&g);
-	ck_assert_int_eq(iommupt_domain_map(dom, 0x100000, 0x7000000, 0x40000,
-			 IOMMUPT_READ | IOMMUPT_WRITE, &g), 0);
-	iommupt_gather_release(&g);
+	dom = sim_domain(t.mem, &c, &info);
+	sim_map(dom, 0x100000, 0x7000000, 0x40000,
+		IOMMUPT_READ | IOMMUPT_WRITE);
 	ste_set(&t, SID, IOMMUSIM_SMMU_STE_V |
 		IOMMUSIM_SMMU_STE_CFG(IOMMUSIM_SMMU_STE_CFG_S2), 0,
 		ste_s2w2(40, 16, 4 - (int)info.levels), info.root_oa);

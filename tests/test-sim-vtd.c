@@ -13,6 +13,7 @@
 
 #include "helpers.h"
 #include "sim-access.h"
+#include "sim-test-common.h"
 
 #define R 1ull
 #define W 2ull
@@ -139,21 +140,7 @@ static struct iommusim_dma_result dma_full(struct vt *t, uint32_t sid,
 					   int pasid, uint64_t iova,
 					   bool write, bool priv)
 {
-	IOMMUPT_OPTS(iommusim_dma, rq, .sid = sid, .iova = iova, .size = 8,
-		     .access = write ? IOMMUSIM_DMA_WRITE : IOMMUSIM_DMA_READ);
-	IOMMUPT_OPTS(iommusim_dma_result, res);
-
-	if (pasid >= 0) {
-		rq.flags |= IOMMUSIM_DMA_HAS_PASID;
-		rq.pasid = (uint32_t)pasid;
-	}
-	if (priv)
-		rq.flags |= IOMMUSIM_DMA_PRIV;
-	rq.iova &= ~7ull;
-	ck_assert_int_eq(iommusim_unit_dma(t->u, &rq, &res), 0);
-	if (!res.fault)
-		res.oa |= iova & 7;
-	return res;
+	return sim_dma8(t->u, sid, pasid, iova, write, priv);
 }
 
 static struct iommusim_dma_result dma(struct vt *t, uint64_t iova, bool write)
@@ -161,22 +148,8 @@ static struct iommusim_dma_result dma(struct vt *t, uint64_t iova, bool write)
 	return dma_full(t, SID, -1, iova, write, false);
 }
 
-static struct iommusim_unit_stats ustats(struct vt *t)
-{
-	IOMMUPT_OPTS(iommusim_unit_stats, st);
-
-	ck_assert_int_eq(iommusim_unit_get_stats(t->u, &st), 0);
-	return st;
-}
-
-static struct iommusim_cache_stats cstats(struct vt *t, unsigned int kind,
-					  unsigned int level)
-{
-	IOMMUPT_OPTS(iommusim_cache_stats, st);
-
-	ck_assert_int_eq(iommusim_unit_cache_stats(t->u, kind, level, &st), 0);
-	return st;
-}
+#define ustats(t) sim_ustats((t)->u)
+#define cstats(t, kind, level) sim_cstats((t)->u, (kind), (level))
 
 /* ---- queued invalidation helpers (6.5.2) ---- */
 
@@ -578,9 +551,7 @@ START_TEST(test_library_ss_tables_scalable_mode)
 
 	vt_init(&t, NULL, 0);
 	vt_enable(&t, true);
-	ck_assert_int_eq(iommupt_domain_create(&cfg,
-			 iommusim_mem_provider(t.mem), &dom), 0);
-	ck_assert_int_eq(iommupt_domain_get_info(dom, &info), 0);
+	dom = sim_domain(t.mem, &cfg, &info);
 	n = map_mix(dom, &info, &rng, pr, 40);
 	pdir = page(&t);
 	ctx_sm(&t, SID, pdir, 0, true, 0, false);
@@ -641,9 +612,7 @@ START_TEST(test_first_stage_privilege_and_ad)
 
 	vt_init(&t, NULL, 0);
 	vt_enable(&t, true);
-	ck_assert_int_eq(iommupt_domain_create(&cfg,
-			 iommusim_mem_provider(t.mem), &dom), 0);
-	ck_assert_int_eq(iommupt_domain_get_info(dom, &info), 0);
+	dom = sim_domain(t.mem, &cfg, &info);
 	iommupt_gather_init(&g);
 	ck_assert_int_eq(iommupt_domain_map(dom, 0x10000, 0x900000, 0x1000,
 			 IOMMUPT_READ | IOMMUPT_WRITE | IOMMUPT_PRIV, &g), 0);
@@ -1086,9 +1055,7 @@ START_TEST(test_stale_detector_catches_missing_invalidation)
 	vt_enable(&t, false);
 	iommusim_unit_set_stale_fn(t.u, on_stale, NULL);
 	stale_seen = 0;
-	ck_assert_int_eq(iommupt_domain_create(&cfg,
-			 iommusim_mem_provider(t.mem), &dom), 0);
-	ck_assert_int_eq(iommupt_domain_get_info(dom, &info), 0);
+	dom = sim_domain(t.mem, &cfg, &info);
 	ctx_legacy(&t, SID, info.root_oa, 0, 2, DID, false);
 	iommupt_gather_init(&g);
 	ck_assert_int_eq(iommupt_domain_map(dom, 0x100000, 0x7000000, 0x4000,
@@ -1190,9 +1157,7 @@ START_TEST(test_stale_paging_structure_cache)
 
 	vt_init(&t, NULL, 0);
 	vt_enable(&t, false);
-	ck_assert_int_eq(iommupt_domain_create(&cfg,
-			 iommusim_mem_provider(t.mem), &dom), 0);
-	ck_assert_int_eq(iommupt_domain_get_info(dom, &info), 0);
+	dom = sim_domain(t.mem, &cfg, &info);
 	ctx_legacy(&t, SID, info.root_oa, 0, 2, DID, false);
 	iommupt_gather_init(&g);
 	iommupt_gather_init(&g2);
@@ -1422,9 +1387,7 @@ START_TEST(test_queued_invalidation_scalable)
 	vt_init(&t, NULL, 0);
 	vt_enable(&t, true);
 	hand_build(&t, &h);
-	ck_assert_int_eq(iommupt_domain_create(&cfg,
-			 iommusim_mem_provider(t.mem), &dom), 0);
-	ck_assert_int_eq(iommupt_domain_get_info(dom, &info), 0);
+	dom = sim_domain(t.mem, &cfg, &info);
 	iommupt_gather_init(&g);
 	ck_assert_int_eq(iommupt_domain_map(dom, 0x2000, 0x88000, 0x1000,
 			 IOMMUPT_READ | IOMMUPT_WRITE, &g), 0);
@@ -1539,30 +1502,15 @@ static uint64_t run_workload(uint32_t repl, uint64_t seed, uint64_t *hash)
 		     .levels = 4);
 	IOMMUPT_OPTS(iommupt_domain_info, info);
 	struct iommupt_domain *dom;
-	struct iommupt_gather g;
-	uint64_t rng = 42, total = 0;
+	uint64_t total;
 	struct vt t;
 
 	vt_init(&t, &o, 0);
 	vt_enable(&t, false);
-	ck_assert_int_eq(iommupt_domain_create(&cfg,
-			 iommusim_mem_provider(t.mem), &dom), 0);
-	ck_assert_int_eq(iommupt_domain_get_info(dom, &info), 0);
-	iommupt_gather_init(&g);
-	ck_assert_int_eq(iommupt_domain_map(dom, 0, 1ull << 32, 1ull << 26,
-			 IOMMUPT_READ | IOMMUPT_WRITE, &g), 0);
-	iommupt_gather_release(&g);
+	dom = sim_domain(t.mem, &cfg, &info);
+	sim_map(dom, 0, 1ull << 32, 1ull << 26, IOMMUPT_READ | IOMMUPT_WRITE);
 	ctx_legacy(&t, SID, info.root_oa, 0, 2, DID, false);
-	*hash = 0;
-	for (int i = 0; i < 20000; i++) {
-		struct iommusim_dma_result r =
-			dma(&t, test_rand(&rng) % (1ull << 27),
-			    test_rand(&rng) & 1);
-
-		*hash = *hash * 31 + r.cycles;
-		total += r.cycles;
-	}
-	ck_assert_uint_eq(total, ustats(&t).cycles);
+	total = sim_random_dma(t.u, SID, 1ull << 27, 20000, hash);
 	iommupt_domain_destroy(dom);
 	vt_fini(&t);
 	return total;
@@ -1570,16 +1518,7 @@ static uint64_t run_workload(uint32_t repl, uint64_t seed, uint64_t *hash)
 
 START_TEST(test_same_seed_same_cycles)
 {
-	uint64_t h1, h2, h3, h4, h5;
-
-	ck_assert_uint_eq(run_workload(IOMMUSIM_REPL_LRU, 1, &h1),
-			  run_workload(IOMMUSIM_REPL_LRU, 1, &h2));
-	ck_assert_uint_eq(h1, h2);
-	ck_assert_uint_eq(run_workload(IOMMUSIM_REPL_RANDOM, 7, &h3),
-			  run_workload(IOMMUSIM_REPL_RANDOM, 7, &h4));
-	ck_assert_uint_eq(h3, h4);
-	run_workload(IOMMUSIM_REPL_RANDOM, 8, &h5);
-	ck_assert_uint_ne(h3, h5); /* the seed matters */
+	sim_check_same_seed(run_workload);
 }
 END_TEST
 

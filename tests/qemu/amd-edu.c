@@ -12,22 +12,46 @@
  * report edu's DeviceID, the IOVA, the access and the reason.
  *
  * Usage: amd-edu [qemu-old]. "qemu-old" (run-amd.sh passes it for QEMU
- * before 10.0): an empty event log is expected and printed as NOTE lines,
+ * before 10.1): an empty event log is expected and printed as NOTE lines,
  * and the driver finds entries without the tail register
  * (IOMMUDRV_AMD_QUIRK_EVT_TAIL); any event that does appear must still
  * be right.
  *
- * QEMU limitations found with QEMU 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18):
- * - No event reaches the event log. QEMU detects the faults of a blocked
- *   DeviceID (its trace shows amdvi_page_fault) but the log memory stays
- *   zero, the Event Log Tail register stays 0 and Status shows neither
- *   EventOverflow nor EventLogInt; the same with EventIntEn set.
- * - A not-present PTE of all zeros ends QEMU's walk without a fault (its
- *   trace shows no amdvi_page_fault; the walk of that QEMU generation
- *   returns on a zero entry): unmapped IOVAs are blocked (the bytes do
- *   not land, checked below) but never reported.
- * - That generation's amdvi_log_event advances an internal tail only,
- *   never the Event Log Tail register (changed upstream later).
+ * QEMU limitations found with QEMU 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18),
+ * read from that version's hw/i386/amd_iommu.c:
+ * - No event can reach the event log, whatever the driver programs. Every
+ *   event source (amdvi_page_fault, the DTE/PTE/command error loggers)
+ *   ends in amdvi_log_event, whose first test is meant to drop events
+ *   while Status.EventOverflow is set. It asks amdvi_test_mask, which
+ *   ORs the register with the mask instead of ANDing, so the answer is
+ *   always true and amdvi_log_event returns before writing anything.
+ *   The trace still shows amdvi_page_fault (logged by the walk after the
+ *   call), Status gains neither EventOverflow nor EventLogInt, and the
+ *   kernel's own amd_iommu driver logs nothing either. Not a programming
+ *   order issue: amdvi_handle_control_write (EventLogEn only counts with
+ *   IommuEn, any order) and amdvi_handle_evtbase_write (base and
+ *   2^EventLen, read back on every write to the register) take what
+ *   libiommudrv writes.
+ * - The rest of amdvi_log_event would not work either: it never stores
+ *   its internal tail into the Event Log Tail register (the driver's
+ *   IOMMUDRV_AMD_QUIRK_EVT_TAIL scans for non-zero entries instead), it
+ *   compares that byte offset with the length in entries, never wraps and
+ *   ignores the head, and it sets ComWaitInt instead of EventLogInt. The
+ *   walk also passes the access (read 1, write 2) as the low flag bits,
+ *   so a write would not show the RW flag (2.5.3).
+ * - A not-present PTE of all zeros ends the walk without a fault:
+ *   amdvi_page_walk checks Present and the permissions only of the entry
+ *   it descends from (the DTE, then each PDE); when amdvi_get_pte_entry
+ *   returns zero (an empty entry, and also its read-error value) the walk
+ *   just returns with no permission. The leaf's own P bit is not tested
+ *   either (the loop stops at NextLevel 0 or 7 first). Unmapped IOVAs are
+ *   blocked (the bytes do not land, checked below) but never reported;
+ *   faults are raised only for a DTE or PDE lacking P or the access's
+ *   IR/IW, as our blocking DTE does (IR = IW = 0).
+ * - The three above were changed upstream in 2025 (qemu-devel patch
+ *   "hw/i386/amd_iommu: Fix event log generation", July 2025, and the
+ *   walk's rewrite into fetch_pte), hence qemu-old before QEMU 10.1
+ *   (run-amd.sh); not yet run here on such a QEMU.
  * - edu's transfer to a blocked IOVA is translated per 4-byte access, so
  *   one transfer faults many times.
  * - Its IOTLB is looked up by DeviceID before the DTE is read: a driver

@@ -9,6 +9,9 @@
 # arm64, whose packages apt fetches as a foreign architecture (added with
 # dpkg --add-architecture, once, when apt does not know it and we are root).
 #
+# x86 guests boot with no_timer_check: under TCG on a loaded host the
+# kernel's IO-APIC timer check can miss its ticks and panic the boot.
+#
 # Environment: IOMMUPT_QEMU_CACHE (kernel cache, default
 # $top_builddir/tests/qemu/cache), IOMMUPT_QEMU_KERNEL (an amd64 vmlinuz
 # to use instead) with IOMMUPT_QEMU_MODULES (its /lib/modules/<version>

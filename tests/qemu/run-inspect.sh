@@ -204,7 +204,7 @@ boot() {
 		-nodefaults -display none -no-reboot -serial "file:$log" \
 		-monitor stdio -device "$2" -device edu \
 		-kernel "$kernel" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 $3 iomem=relaxed hugepagesz=2M hugepages=2 panic=-1 quiet iommupt_unit=$4" \
+		-append "console=ttyS0 no_timer_check $3 iomem=relaxed hugepagesz=2M hugepages=2 panic=-1 quiet iommupt_unit=$4" \
 		< "$work/mon" > "$work/monitor-$name.log" 2>&1 &
 	qpid=$!
 	exec 3> "$work/mon"

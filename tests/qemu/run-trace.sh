@@ -161,7 +161,7 @@ one() {
 		-nodefaults -display none -serial stdio -no-reboot \
 		-device "$2" -device edu \
 		-kernel "$kernel" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 $3 hugepagesz=2M hugepages=4 panic=-1 quiet" \
+		-append "console=ttyS0 no_timer_check $3 hugepagesz=2M hugepages=4 panic=-1 quiet" \
 		</dev/null > "$log" 2>&1
 	qrc=$?
 	set -e

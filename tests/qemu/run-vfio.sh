@@ -155,7 +155,7 @@ boot() {
 		-nodefaults -display none -serial stdio -no-reboot \
 		-device intel-iommu,intremap=off -device edu \
 		-kernel "$kernel" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 $3 panic=-1 quiet iommupt_boot=$1" \
+		-append "console=ttyS0 no_timer_check $3 panic=-1 quiet iommupt_boot=$1" \
 		</dev/null > "$log" 2>&1
 	qrc=$?
 	set -e

@@ -60,7 +60,7 @@ boot() {
 		-device "intel-iommu,intremap=off$1" \
 		-device edu \
 		-kernel "$kernel" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 intel_iommu=off intremap=off iomem=relaxed hugepagesz=2M hugepages=16 panic=-1 quiet iommupt_modes=$2" \
+		-append "console=ttyS0 no_timer_check intel_iommu=off intremap=off iomem=relaxed hugepagesz=2M hugepages=16 panic=-1 quiet iommupt_modes=$2" \
 		</dev/null > "$log" 2>&1
 	qrc=$?
 	set -e
