@@ -27,7 +27,6 @@ struct bench_opts {
 /* Capabilities a format configuration needs for a case to run. */
 enum bench_need {
 	BENCH_NEED_DIRTY = 1u << 0,     /* dirty tracking (read-and-clear) */
-	BENCH_NEED_SERIALIZE = 1u << 1, /* serialize / restore */
 	BENCH_NEED_SIM = 1u << 2,       /* the simulator */
 };
 

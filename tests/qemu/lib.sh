@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later OR BSD-2-Clause
 # Shared host half of the QEMU hardware-in-the-loop tests, sourced by
-# run-vtd.sh, run-vfio.sh, run-trace.sh, run-amd.sh (x86 guests) and
+# run-vtd.sh, run-vfio.sh, run-trace.sh, run-amd.sh, run-inspect.sh (x86
+# guests) and
 # run-smmu.sh (arm64 guest): find QEMU and the tools, get Debian's 6.1
 # kernel (and the modules a test loads) once into the build tree, pack an
 # initramfs, and turn the guest's console lines into a result.

@@ -20,91 +20,35 @@
 set -eu
 
 top_builddir=${top_builddir:-.}
+srcdir=${top_srcdir:-$(dirname "$0")/../..}
 prog="$top_builddir/tests/qemu/inspect-vfio"
-tool="$top_builddir/tools/iommupt"
-cache=${IOMMUPT_QEMU_CACHE:-$top_builddir/tests/qemu/cache}
+inspector="$top_builddir/tools/iommupt"
 timeout_s=${IOMMUPT_QEMU_TIMEOUT:-300}
 runs=${IOMMUPT_INSPECT_RUNS:-vtd vtd-sm amd}
 
-qemu=$(command -v qemu-system-x86_64 || true)
-if [ -z "$qemu" ]; then
-	echo "qemu-system-x86_64 not found (apt-get install qemu-system-x86): skipped"
-	exit 77
-fi
-for t in cpio gzip mkfifo; do
-	command -v "$t" >/dev/null || { echo "$t is missing"; exit 99; }
-done
-busybox=/bin/busybox
-[ -x "$busybox" ] || { echo "$busybox missing (apt-get install busybox-static)"; exit 99; }
-if ldd "$busybox" >/dev/null 2>&1; then
-	echo "$busybox is not a static busybox (apt-get install busybox-static)"; exit 99
-fi
-[ -x "$prog" ] && [ -x "$tool" ] || { echo "$prog or $tool not built"; exit 99; }
+. "$srcdir/tests/qemu/lib.sh"
+
+qemu_tools
+command -v mkfifo >/dev/null || { echo "mkfifo is missing"; exit 99; }
+[ -x "$prog" ] && [ -x "$inspector" ] || { echo "$prog or $inspector not built"; exit 99; }
 
 # VFIO is modular in Debian's 6.1 (CONFIG_VFIO=m, CONFIG_VFIO_PCI=m): the
 # modules come from the same kernel package, in dependency order.
 mods="virt/lib/irqbypass.ko drivers/vfio/vfio.ko drivers/vfio/vfio_virqfd.ko
 drivers/vfio/vfio_iommu_type1.ko drivers/vfio/pci/vfio-pci-core.ko
 drivers/vfio/pci/vfio-pci.ko"
-
-# The kernel (Debian's 6.1 image, as run-vtd.sh) and its VFIO modules,
-# downloaded once into the cache; this script unpacks in a folder of its
-# own so that it can run beside run-vtd.sh.
-kernel=${IOMMUPT_QEMU_KERNEL:-}
-moddir=${IOMMUPT_QEMU_MODULES:-}
-[ -n "$kernel" ] || kernel=$(ls "$cache"/boot/vmlinuz-6.1.0-*-amd64 2>/dev/null | sort -V | tail -1 || true)
-ver=
-[ -z "$kernel" ] || ver=${kernel##*/vmlinuz-}
-[ -n "$moddir" ] || moddir="$cache/modules/$ver"
-if [ -z "$kernel" ] || [ ! -f "$moddir/kernel/drivers/vfio/pci/vfio-pci.ko" ]; then
-	if [ -n "${IOMMUPT_QEMU_MODULES:-}" ]; then
-		echo "IOMMUPT_QEMU_MODULES=$moddir has no kernel/drivers/vfio/pci/vfio-pci.ko"; exit 99
-	fi
-	if [ -n "$ver" ]; then
-		pkg=linux-image-$ver
-	else
-		pkg=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' 2>/dev/null |
-		      awk '{print $1}' | sort -V | tail -1)
-	fi
-	dl="$cache/inspect-dl"
-	rm -rf "$dl"
-	mkdir -p "$dl" "$cache/boot"
-	if [ -z "$pkg" ] || ! (cd "$dl" && apt-get download "$pkg" >/dev/null 2>&1); then
-		echo "cannot download the ${pkg:-linux-image-6.1.0-*-amd64} package: skipped"
-		rm -rf "$dl"
-		exit 77
-	fi
-	dpkg -x "$dl"/"$pkg"_*.deb "$dl/unpack"
-	if [ -z "$kernel" ]; then
-		for k in "$dl"/unpack/boot/vmlinuz-*; do
-			[ -e "$cache/boot/${k##*/}" ] || mv "$k" "$cache/boot/"
-			kernel="$cache/boot/${k##*/}"
-		done
-		ver=${kernel##*/vmlinuz-}
-		moddir="$cache/modules/$ver"
-	fi
-	# Keep only the modules this test loads.
-	for m in $mods; do
-		mkdir -p "$moddir/kernel/${m%/*}"
-		cp "$dl/unpack/lib/modules/$ver/kernel/$m" "$moddir/kernel/$m" ||
-			{ echo "$pkg has no $m"; exit 99; }
-	done
-	rm -rf "$dl"
-fi
+# shellcheck disable=SC2086 # one argument per module
+qemu_kernel $mods
 echo "kernel: $kernel"
 "$qemu" --version | head -1
 
-work=$(mktemp -d)
+qemu_tree mod
 qpid=
 cleanup() {
 	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
-root="$work/root"
-mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/mod"
-cp "$busybox" "$root/bin/busybox"
-ln -s busybox "$root/bin/sh"
 cp "$prog" "$root/inspect-vfio"
 for m in $mods; do
 	cp "$moddir/kernel/$m" "$root/mod/" ||
@@ -237,10 +181,10 @@ boot() {
 	amd) start_opt="--amd-devtab $reg" ;;
 	esac
 	# shellcheck disable=SC2086
-	"$tool" inspect --image "$dump" $start_opt > "$work/inspect-$name.txt" 2>&1 ||
+	"$inspector" inspect --image "$dump" $start_opt > "$work/inspect-$name.txt" 2>&1 ||
 		{ echo "FAIL $name: inspect exit $?"; status=1; }
 	# shellcheck disable=SC2086
-	if "$tool" validate --image "$dump" $start_opt > "$work/validate-$name.txt" 2>&1; then
+	if "$inspector" validate --image "$dump" $start_opt > "$work/validate-$name.txt" 2>&1; then
 		echo "PASS $name: the kernel's tables validate clean"
 	else
 		echo "FAIL $name: validate:"; status=1
